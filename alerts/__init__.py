@@ -1,0 +1,1 @@
+"""Rules, evaluation of new articles, alert rendering, delivery channels and the outbox."""

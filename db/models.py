@@ -1,0 +1,132 @@
+"""The archive's tables.
+
+Every "only once" the code relies on is a unique constraint here: one article per canonical
+URL, one seed per file stem, one match per article and rule, one alert per match, one delivery
+per alert and channel.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps are aware UTC in Python on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), **kw))
+
+
+class Source(SQLModel, table=True):
+    """A configured source and its crawl state (the config names it; the archive remembers it)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    kind: str
+    url: str
+    last_run_at: datetime | None = _ts()
+    last_success_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    consecutive_failures: int = 0
+    items_seen: int = 0
+    items_new: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class Article(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # Canonical URL; seeds whose page is unknown get a `seed:` URN so the column stays unique.
+    url: str = Field(unique=True, index=True)
+    fetched_url: str | None = None
+    source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
+    seed: str | None = Field(default=None, unique=True)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author: str | None = None
+    published: datetime | None = _ts(index=True)
+    lang: str | None = Field(default=None, index=True)
+    site_name: str | None = None
+    text_hash: str = Field(index=True)
+    duplicate_of: int | None = Field(default=None, foreign_key="article.id", index=True)
+    dup_method: str | None = None
+    dup_score: float | None = None
+    # The id of the story's first article; an article that repeats no other starts its own.
+    story_id: int | None = Field(default=None, index=True)
+    relevant: bool = False
+    # Set once the rules have looked at the article; NULL marks work still to do.
+    evaluated_at: datetime | None = _ts()
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+    __table_args__ = (Index("ix_article_pending", "evaluated_at"),)
+
+
+class Match(SQLModel, table=True):
+    """A rule that matched an article, and why (terms with their positions, a snippet)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    rule: str
+    terms: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    snippet: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+    __table_args__ = (UniqueConstraint("article_id", "rule", name="uq_match_article_rule"),)
+
+
+class Alert(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    match_id: int = Field(foreign_key="match.id", unique=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    rule: str
+    severity: str = "info"
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per alert and channel, written with the alert, sent by the dispatcher."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    channel: str
+    status: str = Field(default="pending", index=True)  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    sent_at: datetime | None = _ts()
+
+    __table_args__ = (UniqueConstraint("alert_id", "channel", name="uq_delivery_alert_channel"),)

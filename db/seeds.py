@@ -1,0 +1,117 @@
+"""The seed corpus: `seeds/seeds.toml` and its texts, imported into the archive as seed articles."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from db.models import Article
+from db.text import text_hash
+
+CATALOGUE = "seeds.toml"
+
+
+class SeedError(Exception):
+    """The seed catalogue or one of its texts cannot be read."""
+
+
+class SeedRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    file: str
+    lang: str
+    published: date
+    published_precision: str = "day"
+    publisher: str = ""
+    title: str
+    url: str = ""
+    original_lang: str = ""
+    original_publisher: str = ""
+    original_title: str = ""
+    original_url: str = ""
+    notes: str = ""
+
+    @property
+    def stem(self) -> str:
+        return Path(self.file).stem
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    added: int
+    updated: int
+    unchanged: int
+
+
+def load_catalogue(seeds_dir: Path) -> list[SeedRecord]:
+    path = seeds_dir / CATALOGUE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SeedError(f"{path}: {exc}") from exc
+    records: list[SeedRecord] = []
+    for index, entry in enumerate(raw.get("seeds", [])):
+        try:
+            records.append(SeedRecord.model_validate(entry))
+        except ValidationError as exc:
+            raise SeedError(f"{path}: seeds[{index}]: {exc}") from exc
+    return records
+
+
+def _seed_fields(seeds_dir: Path, record: SeedRecord) -> dict[str, Any]:
+    path = seeds_dir / record.file
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SeedError(f"{path}: {exc}") from exc
+    published = datetime.combine(record.published, datetime.min.time(), tzinfo=UTC)
+    return {
+        "url": record.url or f"seed:{record.stem}",
+        "title": record.title,
+        "text": text,
+        "lang": record.lang,
+        "published": published,
+        "site_name": record.publisher or None,
+        "text_hash": text_hash(text),
+    }
+
+
+def import_seeds(
+    engine: Engine,
+    seeds_dir: Path,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Load the seeds as articles that start their own stories; a second run changes nothing."""
+    records = load_catalogue(seeds_dir)
+    added = updated = unchanged = 0
+    with Session(engine) as session:
+        for done, record in enumerate(records, start=1):
+            fields = _seed_fields(seeds_dir, record)
+            row = session.exec(select(Article).where(Article.seed == record.stem)).first()
+            if row is None:
+                row = Article(seed=record.stem, **fields)
+                session.add(row)
+                session.flush()
+                row.story_id = row.id
+                added += 1
+            elif any(getattr(row, key) != value for key, value in fields.items()):
+                for key, value in fields.items():
+                    setattr(row, key, value)
+                # A changed seed is looked at again by the rules.
+                row.evaluated_at = None
+                updated += 1
+            else:
+                unchanged += 1
+            session.add(row)
+            if on_progress is not None:
+                on_progress(done, len(records))
+        session.commit()
+    return ImportReport(added, updated, unchanged)

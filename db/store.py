@@ -1,0 +1,140 @@
+"""Storing extracted articles with exact deduplication, and keeping sources' crawl state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from db.draft import ArticleDraft
+from db.models import Article, Source, utcnow
+from db.text import text_hash
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    article_id: int
+    created: bool
+    duplicate_of: int | None = None
+    dup_method: str | None = None
+
+
+def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
+    """Which of these canonical URLs the archive holds already (they are never fetched again)."""
+    wanted = list(dict.fromkeys(urls))
+    found: set[str] = set()
+    with Session(engine) as session:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            found.update(session.exec(select(Article.url).where(col(Article.url).in_(chunk))))
+    return found
+
+
+def _first_with_hash(session: Session, digest: str) -> Article | None:
+    return session.exec(
+        select(Article).where(Article.text_hash == digest).order_by(col(Article.id)).limit(1)
+    ).first()
+
+
+def _source_id(session: Session, name: str | None) -> int | None:
+    if name is None:
+        return None
+    return session.exec(select(Source.id).where(Source.name == name)).first()
+
+
+def store_article(engine: Engine, draft: ArticleDraft) -> StoreResult:
+    """Store `draft` once: a known URL is not stored again; a known text is a duplicate."""
+    with Session(engine) as session:
+        existing = session.exec(select(Article).where(Article.url == draft.url)).first()
+        if existing is not None and existing.id is not None:
+            return StoreResult(existing.id, created=False, dup_method="url")
+        digest = text_hash(draft.text)
+        original = _first_with_hash(session, digest)
+        article = Article(
+            url=draft.url,
+            fetched_url=draft.fetched_url,
+            source_id=_source_id(session, draft.source),
+            title=draft.title,
+            text=draft.text,
+            author=draft.author,
+            published=draft.published,
+            lang=draft.lang,
+            site_name=draft.site_name,
+            text_hash=digest,
+        )
+        if original is not None:
+            # Point at the first article of the text, so chains of copies stay one step long.
+            article.duplicate_of = original.duplicate_of or original.id
+            article.dup_method = "text-hash"
+            article.dup_score = 1.0
+            article.story_id = original.story_id
+        session.add(article)
+        try:
+            session.flush()
+        except IntegrityError:
+            # Another worker stored the same URL between our lookup and our insert.
+            session.rollback()
+            raced = session.exec(select(Article).where(Article.url == draft.url)).one()
+            assert raced.id is not None
+            return StoreResult(raced.id, created=False, dup_method="url")
+        assert article.id is not None
+        if article.story_id is None:
+            article.story_id = article.id
+        session.commit()
+        return StoreResult(article.id, True, article.duplicate_of, article.dup_method)
+
+
+def sync_sources(engine: Engine, sources: Iterable[tuple[str, str, str]]) -> None:
+    """Make the archive's source rows match the config's (name, kind, url); state is kept."""
+    with Session(engine) as session:
+        for name, kind, url in sources:
+            row = session.exec(select(Source).where(Source.name == name)).first()
+            if row is None:
+                session.add(Source(name=name, kind=kind, url=url))
+            elif (row.kind, row.url) != (kind, url):
+                row.kind, row.url = kind, url
+                session.add(row)
+        session.commit()
+
+
+def get_source(engine: Engine, name: str) -> Source | None:
+    with Session(engine) as session:
+        return session.exec(select(Source).where(Source.name == name)).first()
+
+
+def record_poll(
+    engine: Engine,
+    name: str,
+    *,
+    error: str | None,
+    seen: int,
+    new: int,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Remember how a poll of source `name` went."""
+    now = at or utcnow()
+    with Session(engine) as session:
+        row = session.exec(select(Source).where(Source.name == name)).one()
+        row.last_run_at = now
+        row.items_seen = seen
+        row.items_new = new
+        if error is None:
+            row.last_success_at = now
+            row.last_error = None
+            row.consecutive_failures = 0
+            row.etag = etag or row.etag
+            row.last_modified = last_modified or row.last_modified
+        else:
+            row.last_error = error
+            row.consecutive_failures += 1
+        session.add(row)
+        session.commit()

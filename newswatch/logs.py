@@ -1,0 +1,55 @@
+"""Logging for the daemon and the CLI: one line per event, no progress bars in logs."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+# Scrapy and Twisted narrate every request; their problems reach the log through our own lines
+# (one per failed source or page), so their chatter stays below WARNING unless asked for.
+_QUIET = {
+    "scrapy": logging.WARNING,
+    "scrapy.downloadermiddlewares.robotstxt": logging.CRITICAL,
+    "scrapy.downloadermiddlewares.retry": logging.CRITICAL,
+    "scrapy.core.scraper": logging.CRITICAL,
+    "scrapy.core.engine": logging.ERROR,
+    "scrapy.spidermiddlewares.httperror": logging.CRITICAL,
+    "twisted": logging.ERROR,
+    "py.warnings": logging.ERROR,
+    "trafilatura": logging.CRITICAL,
+    "htmldate": logging.CRITICAL,
+    "courlan": logging.CRITICAL,
+    "apscheduler.executors.default": logging.WARNING,
+    "apscheduler.scheduler": logging.WARNING,
+    "alembic": logging.WARNING,
+}
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is now, so a progress bar can print log lines above itself."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+def setup_logging(level: str = "INFO") -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(handler)
+    root.setLevel(level)
+    if level != "DEBUG":
+        for name, quiet_level in _QUIET.items():
+            logging.getLogger(name).setLevel(quiet_level)

@@ -1,0 +1,57 @@
+"""`newswatch show ID`: one article as a person reads it in a terminal."""
+
+from __future__ import annotations
+
+import textwrap
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from db.models import Alert, Article, Delivery, Match, Source
+
+
+def render_article(archive: Engine, article_id: int) -> str | None:
+    with Session(archive) as session:
+        article = session.get(Article, article_id)
+        if article is None:
+            return None
+        source = session.get(Source, article.source_id) if article.source_id else None
+        matches = session.exec(
+            select(Match).where(Match.article_id == article_id).order_by(col(Match.id))
+        ).all()
+        alerts = session.exec(select(Alert).where(Alert.article_id == article_id)).all()
+        deliveries = session.exec(
+            select(Delivery).where(col(Delivery.alert_id).in_([a.id for a in alerts]))
+        ).all()
+        lines = [
+            f"#{article.id}  {article.title}",
+            f"url:        {article.url}",
+            f"published:  {article.published.isoformat() if article.published else 'unknown'}",
+            f"language:   {article.lang or 'unknown'}",
+            f"source:     {source.name if source else ('seed ' + article.seed if article.seed else '-')}",
+            f"site:       {article.site_name or '-'}    author: {article.author or '-'}",
+            f"story:      {article.story_id}",
+        ]
+        if article.duplicate_of is not None:
+            lines.append(
+                f"duplicate:  of #{article.duplicate_of} by {article.dup_method} "
+                f"(score {article.dup_score:.2f})"
+                if article.dup_score is not None
+                else f"duplicate:  of #{article.duplicate_of} by {article.dup_method}"
+            )
+        lines.append(f"relevant:   {'yes' if article.relevant else 'no'}"
+                     + ("" if article.evaluated_at else " (not evaluated yet)"))  # fmt: skip
+        for match in matches:
+            terms = sorted({str(t.get("term")) for t in match.terms})
+            lines.append(f"rule:       {match.rule}: {', '.join(terms)}")
+        for delivery in deliveries:
+            lines.append(
+                f"alert:      #{delivery.alert_id} via {delivery.channel}: {delivery.status}, "
+                f"{delivery.attempts} attempts"
+                + (f", last error: {delivery.last_error}" if delivery.last_error else "")
+            )
+        lines.append("")
+        lines.extend(
+            textwrap.fill(paragraph, width=100) for paragraph in article.text.split("\n") if paragraph
+        )
+        return "\n".join(lines)

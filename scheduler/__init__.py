@@ -1,0 +1,1 @@
+"""The daemon: when each source is due, the long-lived crawl worker, rules and alert dispatch."""

@@ -1,0 +1,109 @@
+"""`newswatch run`: one job per source on APScheduler 3.x, plus the outbox dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from scrapy.utils.defer import deferred_from_coro
+
+from scheduler.config import SchedulerConfig
+from scheduler.reactor import reactor
+from scheduler.service import Service
+from spiders.config import CrawlConfig, SourceConfig, interval_seconds
+
+logger = logging.getLogger(__name__)
+
+
+def poll_job_id(source: str) -> str:
+    return f"poll:{source}"
+
+
+def trigger_for(schedule: str, jitter: int) -> BaseTrigger:
+    seconds = interval_seconds(schedule)
+    if seconds is not None:
+        return IntervalTrigger(seconds=seconds, jitter=min(jitter, seconds // 2) or None)
+    return CronTrigger.from_crontab(schedule, timezone="UTC")
+
+
+def _on_job_event(event: JobExecutionEvent) -> None:
+    if event.code == EVENT_JOB_MISSED:
+        logger.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
+    elif event.exception is not None:
+        logger.error("job %s failed: %s", event.job_id, event.exception,
+                     exc_info=(type(event.exception), event.exception, event.traceback))  # fmt: skip
+
+
+def build_scheduler(
+    service: Service,
+    sources: list[SourceConfig],
+    crawl: CrawlConfig,
+    config: SchedulerConfig,
+    loop: asyncio.AbstractEventLoop,
+) -> AsyncIOScheduler:
+    """The scheduler with its jobs; ids are stable so logs and later tooling can name them."""
+    scheduler = AsyncIOScheduler(
+        event_loop=loop,
+        timezone="UTC",
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": config.misfire_grace_seconds,
+        },
+    )
+    first_run = datetime.now().astimezone() if config.poll_on_start else None
+    for source in sources:
+        if not source.enabled:
+            logger.info("source %s is disabled", source.name)
+            continue
+        scheduler.add_job(
+            service.poll,
+            trigger_for(source.effective_schedule(crawl), config.jitter_seconds),
+            args=[source.name],
+            id=poll_job_id(source.name),
+            name=f"poll {source.name}",
+            replace_existing=True,
+            **({"next_run_time": first_run} if first_run else {}),
+        )
+    scheduler.add_job(
+        service.dispatch,
+        IntervalTrigger(seconds=interval_seconds(config.dispatch_interval) or 60),
+        id="dispatch",
+        name="send due alerts",
+        replace_existing=True,
+    )
+    scheduler.add_listener(_on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+def run_daemon(
+    service: Service,
+    sources: list[SourceConfig],
+    crawl: CrawlConfig,
+    config: SchedulerConfig,
+) -> None:
+    """Run until SIGINT or SIGTERM; crawls under way are stopped, then the reactor ends."""
+    running = reactor()
+    scheduler = build_scheduler(service, sources, crawl, config, asyncio.get_event_loop())
+
+    def start() -> None:
+        scheduler.start()
+        jobs = [job for job in scheduler.get_jobs() if job.id.startswith("poll:")]
+        logger.info("daemon started: %d sources scheduled; stop with Ctrl-C or SIGTERM", len(jobs))
+
+    def stop() -> Any:
+        logger.info("stopping: no new polls; ending crawls under way")
+        scheduler.shutdown(wait=False)
+        return deferred_from_coro(service.stop())
+
+    running.callWhenRunning(start)
+    running.addSystemEventTrigger("before", "shutdown", stop)
+    running.run()
+    logger.info("daemon stopped")

@@ -1,0 +1,82 @@
+"""The collectors' sections of config.toml: `[crawl]` defaults and `[[sources]]`."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def interval_seconds(schedule: str) -> int | None:
+    """Seconds of an interval schedule such as `30s`, `15m`, `2h`, `1d`; None for a cron one."""
+    found = _INTERVAL.match(schedule)
+    if found is None:
+        return None
+    return int(found.group(1)) * _UNIT_SECONDS[found.group(2)]
+
+
+def check_schedule(schedule: str) -> str:
+    seconds = interval_seconds(schedule)
+    if seconds is not None:
+        if seconds < 1:
+            raise ValueError("an interval must be at least 1s")
+        return schedule.strip()
+    try:
+        CronTrigger.from_crontab(schedule)
+    except ValueError as exc:
+        raise ValueError(
+            "expected an interval such as '30s', '15m', '2h', '1d' or a 5-field cron "
+            f"expression such as '*/20 6-22 * * *' ({exc})"
+        ) from exc
+    return schedule.strip()
+
+
+class CrawlConfig(BaseModel):
+    """How every source is fetched, unless the source says otherwise."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_agent: str = "Newswatch/0.1 (news monitoring; +https://example.org/newswatch)"
+    obey_robots_txt: bool = True
+    download_timeout_seconds: float = Field(default=30.0, gt=0)
+    max_page_bytes: int = Field(default=5_000_000, gt=0)
+    concurrent_requests: int = Field(default=16, ge=1)
+    concurrent_requests_per_domain: int = Field(default=4, ge=1)
+    autothrottle: bool = True
+    autothrottle_start_delay_seconds: float = Field(default=1.0, ge=0)
+    retry_times: int = Field(default=1, ge=0)
+    schedule: str = "30m"
+    max_age_days: int = Field(default=7, ge=1)
+    min_text_chars: int = Field(default=200, ge=1)
+
+    _schedule = field_validator("schedule")(check_schedule)
+
+
+class SourceConfig(BaseModel):
+    """One source to watch."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Literal["feed"]
+    url: str = Field(pattern=r"^https?://")
+    schedule: str | None = None
+    lang: str | None = None
+    max_age_days: int | None = Field(default=None, ge=1)
+    enabled: bool = True
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str | None) -> str | None:
+        return None if value is None else check_schedule(value)
+
+    def effective_schedule(self, crawl: CrawlConfig) -> str:
+        return self.schedule or crawl.schedule
+
+    def effective_max_age_days(self, crawl: CrawlConfig) -> int:
+        return self.max_age_days or crawl.max_age_days

@@ -1,0 +1,33 @@
+"""Scrapy settings derived from the `[crawl]` section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spiders.config import CrawlConfig
+
+
+def scrapy_settings(crawl: CrawlConfig) -> dict[str, Any]:
+    return {
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots_txt,
+        "ROBOTSTXT_USER_AGENT": crawl.user_agent,
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout_seconds,
+        "DNS_TIMEOUT": min(crawl.download_timeout_seconds, 20.0),
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "CONCURRENT_REQUESTS": crawl.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": crawl.autothrottle_start_delay_seconds,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrent_requests_per_domain),
+        "RETRY_TIMES": crawl.retry_times,
+        "REDIRECT_MAX_TIMES": 5,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_ENABLED": False,
+        "ITEM_PIPELINES": {
+            "spiders.pipelines.ExtractPipeline": 100,
+            "spiders.pipelines.StorePipeline": 200,
+        },
+    }

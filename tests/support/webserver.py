@@ -1,0 +1,112 @@
+"""A real HTTP server on 127.0.0.1 for tests and benchmarks, with routes named for behaviour."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Route = Reply | Callable[[BaseHTTPRequestHandler], Reply]
+
+
+class _Server(ThreadingHTTPServer):
+    # http.server queues only 5 pending connections; Scrapy's concurrency needs more.
+    request_queue_size = 128
+    daemon_threads = True
+    routes: dict[str, Route]
+    log: list[str]
+    lock: threading.Lock
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        with self.server.lock:
+            self.server.log.append(self.path)
+            route = self.server.routes.get(self.path)
+        if route is None:
+            reply = Reply(404, b"not found", {"Content-Type": "text/plain"})
+        else:
+            reply = route(self) if callable(route) else route
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class WebServer:
+    def __init__(self) -> None:
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.routes = {}
+        self._server.log = []
+        self._server.lock = threading.Lock()
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def route(self, path: str, reply: Route) -> None:
+        with self._server.lock:
+            self._server.routes[path] = reply
+
+    def requests(self) -> list[str]:
+        with self._server.lock:
+            return list(self._server.log)
+
+    def clear_log(self) -> None:
+        with self._server.lock:
+            self._server.log.clear()
+
+    def start(self) -> WebServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def serving() -> Iterator[WebServer]:
+    server = WebServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def rss(entries: list[dict[str, str]], title: str = "Test feed", link: str = "") -> bytes:
+    """An RSS 2.0 document; each entry has title, link, and optionally pubDate and description."""
+    from xml.sax.saxutils import escape
+
+    items = []
+    for entry in entries:
+        parts = [f"<{key}>{escape(value)}</{key}>" for key, value in entry.items()]
+        items.append("<item>" + "".join(parts) + "</item>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(link)}</link>"
+        f"<description>{escape(title)}</description>" + "".join(items) + "</channel></rss>"
+    ).encode()
