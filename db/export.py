@@ -19,10 +19,26 @@ from sqlmodel import Session, col, select
 from db.models import Alert, Article, Match, Source
 
 FIELDS = [
-    "id", "url", "title", "lang", "published", "source", "seed", "duplicate_of",
-    "dup_method", "story", "relevant", "rules", "alerted",
-    "author", "site_name", "dup_score", "fetched_url", "collected", "text",
-]  # fmt: skip
+    "id",
+    "url",
+    "title",
+    "lang",
+    "published",
+    "source",
+    "seed",
+    "duplicate_of",
+    "dup_method",
+    "story",
+    "relevant",
+    "rules",
+    "alerted",
+    "author",
+    "site_name",
+    "dup_score",
+    "fetched_url",
+    "collected",
+    "text",
+]
 
 _BATCH = 500
 
@@ -38,17 +54,20 @@ def iter_records(engine: Engine) -> Iterator[dict[str, Any]]:
         last_id = 0
         while True:
             batch = session.exec(
-                select(Article).where(col(Article.id) > last_id).order_by(col(Article.id))
+                select(Article)
+                .where(col(Article.id) > last_id)
+                .order_by(col(Article.id))
                 .limit(_BATCH)
-            ).all()  # fmt: skip
+            ).all()
             if not batch:
                 return
             ids = [a.id for a in batch]
             rules: dict[int, list[str]] = defaultdict(list)
             for article_id, rule in session.exec(
                 select(Match.article_id, Match.rule)
-                .where(col(Match.article_id).in_(ids)).order_by(col(Match.id))
-            ):  # fmt: skip
+                .where(col(Match.article_id).in_(ids))
+                .order_by(col(Match.id))
+            ):
                 rules[article_id].append(rule)
             alerted = set(
                 session.exec(select(Alert.article_id).where(col(Alert.article_id).in_(ids)))

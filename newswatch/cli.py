@@ -152,9 +152,7 @@ def crawl(context: Context, names: Sequence[str]) -> None:
         )
     if report.dispatch is not None:
         d = report.dispatch
-        click.echo(
-            f"alerts: {d.sent} sent, {d.retried} to retry, {d.failed} failed", err=True
-        )
+        click.echo(f"alerts: {d.sent} sent, {d.retried} to retry, {d.failed} failed", err=True)
 
 
 @cli.group()
@@ -184,7 +182,9 @@ def search(context: Context, query: str, limit: int) -> None:
     for article in found:
         published = article.published.date().isoformat() if article.published else "----------"
         flags = "seed " if article.seed else ("dup  " if article.duplicate_of else "     ")
-        click.echo(f"{article.id:>6}  {published}  {article.lang or '--':2}  {flags}{article.title}")
+        click.echo(
+            f"{article.id:>6}  {published}  {article.lang or '--':2}  {flags}{article.title}"
+        )
     click.echo(f"{len(found)} found", err=True)
 
 
@@ -202,10 +202,15 @@ def show(context: Context, article_id: int) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)  # fmt: skip
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="write to this file instead of standard output")  # fmt: skip
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="write to this file instead of standard output",
+)
 @pass_context
 def export(context: Context, fmt: str, out: Path | None) -> None:
     """Export every article with its verdicts (fields: see ARCHITECTURE / README)."""

@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 
 from alerts.config import AlertsConfig, RuleConfig
+from alerts.rules import RuleError, RuleSet
 from db.config import DatabaseConfig
 from scheduler.config import SchedulerConfig
 from spiders.config import CrawlConfig, SourceConfig
@@ -62,8 +63,7 @@ class AppConfig(BaseModel):
                 if channel not in self.alerts.channels:
                     known = ", ".join(sorted(self.alerts.channels)) or "none defined"
                     raise ValueError(
-                        f"rules[{index}].channels: unknown channel {channel!r} "
-                        f"(channels: {known})"
+                        f"rules[{index}].channels: unknown channel {channel!r} (channels: {known})"
                     )
         return self
 
@@ -141,6 +141,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> AppConfig:
         config = AppConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(format_errors(path, exc)) from None
+    try:
+        RuleSet(config.rules)  # term syntax is checked here, not at the first article
+    except RuleError as exc:
+        raise ConfigError(f"{path}: invalid configuration:\n  rules: {exc}") from None
     return _resolve_paths(config, path.resolve().parent)
 
 

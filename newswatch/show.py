@@ -23,12 +23,13 @@ def render_article(archive: Engine, article_id: int) -> str | None:
         deliveries = session.exec(
             select(Delivery).where(col(Delivery.alert_id).in_([a.id for a in alerts]))
         ).all()
+        origin = source.name if source else (f"seed {article.seed}" if article.seed else "-")
         lines = [
             f"#{article.id}  {article.title}",
             f"url:        {article.url}",
             f"published:  {article.published.isoformat() if article.published else 'unknown'}",
             f"language:   {article.lang or 'unknown'}",
-            f"source:     {source.name if source else ('seed ' + article.seed if article.seed else '-')}",
+            f"source:     {origin}",
             f"site:       {article.site_name or '-'}    author: {article.author or '-'}",
             f"story:      {article.story_id}",
         ]
@@ -39,8 +40,10 @@ def render_article(archive: Engine, article_id: int) -> str | None:
                 if article.dup_score is not None
                 else f"duplicate:  of #{article.duplicate_of} by {article.dup_method}"
             )
-        lines.append(f"relevant:   {'yes' if article.relevant else 'no'}"
-                     + ("" if article.evaluated_at else " (not evaluated yet)"))  # fmt: skip
+        lines.append(
+            f"relevant:   {'yes' if article.relevant else 'no'}"
+            + ("" if article.evaluated_at else " (not evaluated yet)")
+        )
         for match in matches:
             terms = sorted({str(t.get("term")) for t in match.terms})
             lines.append(f"rule:       {match.rule}: {', '.join(terms)}")
@@ -52,6 +55,8 @@ def render_article(archive: Engine, article_id: int) -> str | None:
             )
         lines.append("")
         lines.extend(
-            textwrap.fill(paragraph, width=100) for paragraph in article.text.split("\n") if paragraph
+            textwrap.fill(paragraph, width=100)
+            for paragraph in article.text.split("\n")
+            if paragraph
         )
         return "\n".join(lines)

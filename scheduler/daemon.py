@@ -37,8 +37,12 @@ def _on_job_event(event: JobExecutionEvent) -> None:
     if event.code == EVENT_JOB_MISSED:
         logger.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
     elif event.exception is not None:
-        logger.error("job %s failed: %s", event.job_id, event.exception,
-                     exc_info=(type(event.exception), event.exception, event.traceback))  # fmt: skip
+        logger.error(
+            "job %s failed: %s",
+            event.job_id,
+            event.exception,
+            exc_info=(type(event.exception), event.exception, event.traceback),
+        )
 
 
 def build_scheduler(

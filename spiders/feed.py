@@ -26,7 +26,12 @@ from spiders.urls import canonical_url, is_http_url
 
 logger = logging.getLogger(__name__)
 
-_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 def _entry_time(entry: Any) -> datetime | None:
@@ -99,10 +104,8 @@ class FeedSpider(scrapy.Spider):
             self.outcome.warnings.append(
                 f"malformed feed read anyway: {parsed.get('bozo_exception')}"
             )
-        self.outcome.etag = response.headers.get(b"ETag", b"").decode("latin-1") or None
-        self.outcome.last_modified = (
-            response.headers.get(b"Last-Modified", b"").decode("latin-1") or None
-        )
+        self.outcome.etag = _header(response, b"ETag")
+        self.outcome.last_modified = _header(response, b"Last-Modified")
         feed_lang = parsed.feed.get("language")
         yield from self._follow(parsed.entries, response.url, feed_lang)
 
@@ -152,20 +155,25 @@ class FeedSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         self.outcome.failed_pages += 1
         url = failure.request.url if hasattr(failure, "request") else "?"
-        logger.warning("source %s: cannot fetch %s: %s", self.source.name, url,
-                       describe_failure(failure))  # fmt: skip
+        logger.warning(
+            "source %s: cannot fetch %s: %s", self.source.name, url, describe_failure(failure)
+        )
 
     def parse_article(
         self, response: Response, canonical: str, hint: EntryHint
     ) -> Iterator[PageItem]:
         self.outcome.fetched += 1
-        content_type = response.headers.get(b"Content-Type", b"").lower()
+        content_type = (_header(response, b"Content-Type") or "").lower()
         if not isinstance(response, TextResponse) or (
             content_type and not content_type.startswith(_HTML_TYPES)
         ):
             self.outcome.failed_pages += 1
-            logger.warning("source %s: %s is not an HTML page (%s)", self.source.name,
-                           response.url, content_type.decode("latin-1") or "no content type")  # fmt: skip
+            logger.warning(
+                "source %s: %s is not an HTML page (%s)",
+                self.source.name,
+                response.url,
+                content_type or "no content type",
+            )
             return
         yield PageItem(
             source=self.source.name,
@@ -179,5 +187,5 @@ class FeedSpider(scrapy.Spider):
     @staticmethod
     def _headers(response: Response) -> dict[str, str]:
         # feedparser reads the declared charset from the content type.
-        content_type = response.headers.get(b"Content-Type")
-        return {"content-type": content_type.decode("latin-1")} if content_type else {}
+        content_type = _header(response, b"Content-Type")
+        return {"content-type": content_type} if content_type else {}

@@ -60,10 +60,16 @@ class StorePipeline(_Step):
             spider.outcome.known += 1
         elif result.duplicate_of is not None:
             spider.outcome.duplicates += 1
-            logger.info("source %s: stored %s as a duplicate of article %d (%s)", draft.source,
-                        draft.url, result.duplicate_of, result.dup_method)  # fmt: skip
+            logger.info(
+                "source %s: stored %s as a duplicate of article %d (%s)",
+                draft.source,
+                draft.url,
+                result.duplicate_of,
+                result.dup_method,
+            )
         else:
             spider.outcome.new += 1
-            logger.info("source %s: new article %d: %s", draft.source, result.article_id,
-                        draft.title)  # fmt: skip
+            logger.info(
+                "source %s: new article %d: %s", draft.source, result.article_id, draft.title
+            )
         return draft

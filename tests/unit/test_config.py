@@ -80,6 +80,7 @@ def _raw() -> dict[str, Any]:
         (lambda raw: raw["rules"][1].update(channels=["pager"]), "unknown channel 'pager'"),
         (lambda raw: raw["rules"][0].update(all=[]), "rules[0]: a rule needs terms"),
         (lambda raw: raw["sources"].append(dict(raw["sources"][0])), "is used twice"),
+        (lambda raw: raw["rules"][1].update(none=["dro*ne"]), "rule 'lethal_aid': term 'dro*ne'"),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(mutate: Any, expected: str) -> None:

@@ -1,0 +1,201 @@
+"""Evaluation of new articles: rules matched, relevance set, alerts put in the outbox.
+
+Each article is settled in its own transaction: its matches, its alerts and their deliveries,
+and `evaluated_at`. A crash loses nothing (the article is still pending) and one bad article
+rolls back nobody else's work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
+
+from alerts.config import RuleConfig
+from alerts.rules import RuleMatch, RuleSet
+from alerts.snippet import make_snippet
+from db.models import Alert, Article, Delivery, Match, utcnow
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationReport:
+    evaluated: int = 0
+    relevant: int = 0
+    matches: int = 0
+    alerts: int = 0
+    # Articles left pending after a database error; they are tried again on the next run.
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    id: int
+    title: str
+    text: str
+    lang: str | None
+    seed: str | None
+    duplicate_of: int | None
+    story_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    relevant: bool
+    matches: int
+    alerts: int
+
+
+def _pending_batch(engine: Engine, after: int) -> list[_Pending]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Article)
+            .where(col(Article.evaluated_at).is_(None), col(Article.id) > after)
+            .order_by(col(Article.id))
+            .limit(BATCH)
+        ).all()
+        return [
+            _Pending(a.id, a.title, a.text, a.lang, a.seed, a.duplicate_of, a.story_id)
+            for a in rows
+            if a.id is not None
+        ]
+
+
+def _story_alerted(session: Session, rule: str, story_id: int) -> bool:
+    found = session.exec(
+        select(Alert.id)
+        .join(Article, col(Article.id) == col(Alert.article_id))
+        .where(Alert.rule == rule, Article.story_id == story_id)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def _may_alert(session: Session, article: _Pending, match: RuleMatch, relevant: bool) -> bool:
+    rule = match.rule
+    if not rule.channels or article.seed is not None or article.duplicate_of is not None:
+        return False
+    if rule.require_topic and not relevant:
+        return False
+    return not _story_alerted(session, rule.name, article.story_id or article.id)
+
+
+def _save_match(session: Session, article: _Pending, match: RuleMatch, snippet_chars: int) -> Match:
+    """Insert the match, or refresh it when the article is evaluated again (an edited seed)."""
+    snippet = make_snippet(article.text, match.hits, snippet_chars).text
+    row = session.exec(
+        select(Match).where(Match.article_id == article.id, Match.rule == match.rule.name)
+    ).first()
+    if row is None:
+        row = Match(article_id=article.id, rule=match.rule.name)
+    row.terms = match.terms_json()
+    row.snippet = snippet
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _drop_stale_matches(session: Session, article_id: int, matched: set[str]) -> None:
+    """Forget matches of rules that no longer match a re-evaluated article, unless alerted."""
+    alerted = select(Alert.match_id)
+    stale = session.exec(
+        select(Match).where(
+            Match.article_id == article_id,
+            col(Match.rule).not_in(matched),
+            col(Match.id).not_in(alerted),
+        )
+    ).all()
+    for row in stale:
+        session.delete(row)
+
+
+def _settle(
+    session: Session,
+    article: _Pending,
+    matches: list[RuleMatch],
+    snippet_chars: int,
+    now: datetime,
+) -> _Outcome | None:
+    """Record one article's outcome; None when another evaluator got there first."""
+    relevant = any(match.rule.topic for match in matches)
+    claimed = session.exec(
+        update(Article)
+        .where(col(Article.id) == article.id, col(Article.evaluated_at).is_(None))
+        .values(evaluated_at=now, relevant=relevant)
+    )
+    if claimed.rowcount != 1:
+        return None
+    _drop_stale_matches(session, article.id, {match.rule.name for match in matches})
+    alerts = 0
+    for match in matches:
+        row = _save_match(session, article, match, snippet_chars)
+        if not _may_alert(session, article, match, relevant):
+            continue
+        assert row.id is not None
+        alert = Alert(
+            match_id=row.id,
+            article_id=article.id,
+            rule=match.rule.name,
+            severity=match.rule.severity,
+            created_at=now,
+        )
+        session.add(alert)
+        session.flush()
+        assert alert.id is not None
+        for channel in dict.fromkeys(match.rule.channels):
+            session.add(Delivery(alert_id=alert.id, channel=channel, next_attempt_at=now))
+        alerts += 1
+        logger.info("alert: rule %s on article %d: %s", match.rule.name, article.id, article.title)
+    return _Outcome(relevant, len(matches), alerts)
+
+
+def evaluate_pending(
+    engine: Engine,
+    rules: Sequence[RuleConfig],
+    snippet_chars: int = 240,
+    now: datetime | None = None,
+) -> EvaluationReport:
+    """Run the rules over every article not evaluated yet, oldest first.
+
+    `relevant` is set when a topic rule matches; every matching rule is recorded as a Match;
+    a rule with channels raises an alert (with one outbox delivery per channel) unless the
+    article is a seed or a duplicate, the rule requires the topic and the article is off it,
+    or another article of the same story has already raised that rule's alert.
+    """
+    ruleset = RuleSet(rules)
+    evaluated = relevant = matched = alerted = failed = 0
+    last_id = 0
+    while batch := _pending_batch(engine, last_id):
+        for article in batch:
+            last_id = article.id
+            matches = ruleset.match(article.title, article.text, article.lang)
+            with Session(engine) as session:
+                try:
+                    outcome = _settle(session, article, matches, snippet_chars, now or utcnow())
+                    session.commit()
+                except SQLAlchemyError:
+                    session.rollback()
+                    logger.exception("article %d: evaluation not recorded", article.id)
+                    failed += 1
+                    continue
+            if outcome is None:
+                continue
+            evaluated += 1
+            relevant += outcome.relevant
+            matched += outcome.matches
+            alerted += outcome.alerts
+    report = EvaluationReport(evaluated, relevant, matched, alerted, failed)
+    if evaluated or failed:
+        logger.info(
+            "evaluated %d articles: %d relevant, %d matches, %d alerts, %d failed",
+            evaluated, relevant, matched, alerted, failed,
+        )  # fmt: skip
+    return report

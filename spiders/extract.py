@@ -1,0 +1,236 @@
+"""Extraction: one fetched HTML page -> an `ArticleDraft`, or an `ExtractionError` saying why not.
+
+trafilatura finds the article text and the page's metadata (title, date, author, site name);
+the feed entry that led to the page (`EntryHint`) fills what the page leaves out. The language
+is identified from the text with py3langid: trafilatura only fills it when asked to filter by
+a target language.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import py3langid
+import trafilatura
+from courlan.urlutils import get_tldinfo
+from trafilatura.settings import Document
+from w3lib.encoding import html_to_unicode
+
+from db.draft import ArticleDraft
+from spiders.urls import canonical_url
+
+__all__ = ["EntryHint", "ExtractionError", "decode_html", "extract"]
+
+logger = logging.getLogger(__name__)
+
+# Below this many characters a language guess from the text is worse than the feed's or the
+# source's declared language.
+_MIN_LANGID_CHARS = 120
+
+# Invisible characters that publishers scatter in text (soft hyphens for line breaking,
+# zero-width spaces, stray BOMs); they would make identical articles hash differently.
+_TRAFILATURA_OPTIONS: dict[str, bool] = {"with_metadata": True, "include_comments": False}
+
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+_SPACES = re.compile(r"[^\S\n]+")
+
+# How publishers join a headline and their name in <title>/og:title: "Headline | Site",
+# "Headline - Site", "見出し：サイト".
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·•]\s+|\s*[｜：]\s*|\s+\|")
+_DATE_LIKE = re.compile(r"^[\d\s./-]*\d[\d\s./-]*$")
+
+
+@dataclass(frozen=True)
+class EntryHint:
+    """What a feed entry says of the article: the fallback for fields the page lacks."""
+
+    title: str | None = None
+    published: datetime | None = None
+    author: str | None = None
+    summary: str | None = None
+    lang: str | None = None
+
+
+class ExtractionError(Exception):
+    """A page that yields no article; `str()` names the URL and the reason."""
+
+    def __init__(self, url: str, reason: str, detail: str | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        self.detail = detail
+        message = f"{reason} at {url}" + (f": {detail}" if detail else "")
+        super().__init__(message)
+
+
+def extract(
+    html: bytes | str,
+    url: str,
+    *,
+    hint: EntryHint | None = None,
+    source: str | None = None,
+    lang_hint: str | None = None,
+    min_text_chars: int = 200,
+    fetched_url: str | None = None,
+) -> ArticleDraft:
+    """Extract the article of the page at `url` (its address before canonicalisation).
+
+    Raises ExtractionError when the page has no article text of at least `min_text_chars`
+    characters, or no title (neither on the page nor in `hint`).
+    """
+    hint = hint or EntryHint()
+    document = trafilatura.bare_extraction(
+        decode_html(html),
+        url=fetched_url or url,
+        **_TRAFILATURA_OPTIONS,
+        # htmldate rejects dates after max_date, which defaults to today on this machine:
+        # a page from a time zone already in tomorrow would lose its date.
+        date_extraction_params={
+            "original_date": True,
+            "extensive_search": True,
+            "max_date": (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d"),
+        },
+    )
+    # None (after a log line of its own) when trafilatura finds no main text at all; a dict
+    # only when asked for one.
+    if not isinstance(document, Document):
+        raise ExtractionError(url, "no article text found", "no main content on the page")
+    text = normalise_text(document.text or "")
+    page_title = _clean_line(document.title)
+    if page_title:
+        page_title = _without_site_name(page_title, document.sitename, url)
+    title = page_title or _clean_line(hint.title)
+    if title:
+        text = _without_headline(text, title)
+    if len(text) < min_text_chars:
+        raise ExtractionError(
+            url,
+            "no article text found",
+            f"{len(text)} characters after extraction (minimum {min_text_chars})",
+        )
+    if not title:
+        raise ExtractionError(url, "no title found", "neither the page nor the feed entry has one")
+    return ArticleDraft(
+        url=canonical_url(url),
+        title=title,
+        text=text,
+        fetched_url=fetched_url,
+        author=_clean_line(document.author) or _clean_line(hint.author),
+        published=_page_date(document.date) or _as_utc(hint.published),
+        lang=_language(text, hint.lang or lang_hint),
+        site_name=_clean_line(document.sitename),
+        source=source,
+    )
+
+
+def decode_html(html: bytes | str) -> str:
+    """The page as text: a BOM, then valid UTF-8, then the declared charset, then windows-1252.
+
+    Valid UTF-8 with non-ASCII bytes wins over a declared legacy charset, because pages that
+    declare ISO-8859-1 while serving UTF-8 are common and the reverse never validates.
+    """
+    if isinstance(html, str):
+        return html
+    try:
+        decoded = html.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if not html.isascii():
+            return decoded.removeprefix("\ufeff")
+    # ISO-8859-1 declarations map to windows-1252 here, as browsers do.
+    _encoding, decoded = html_to_unicode(None, html, default_encoding="cp1252")
+    return decoded
+
+
+def normalise_text(text: str) -> str:
+    """One paragraph per block, separated by a blank line, with single spaces inside."""
+    text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n\n".join(line for line in lines if line)
+
+
+def _clean_line(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return _SPACES.sub(" ", _INVISIBLE.sub("", value).replace("\n", " ")).strip() or None
+
+
+def _without_headline(text: str, title: str) -> str:
+    """The text without the headline that trafilatura often keeps as its first line."""
+    first, _, rest = text.partition("\n\n")
+    if first.casefold() == title.casefold():
+        return rest
+    # The fallback extractors return the whole article block as one line.
+    if first.casefold().startswith(title.casefold() + " "):
+        return (first[len(title) + 1 :] + "\n\n" + rest).strip()
+    return text
+
+
+def _without_site_name(title: str, site_name: str | None, url: str) -> str:
+    """The headline without the site's name (and a date) that many pages append to it."""
+    site_name = _clean_line(site_name)
+    if site_name:
+        for separator in (" | ", " - ", " – ", " — "):
+            if title.endswith(separator + site_name):
+                title = title.removesuffix(separator + site_name)
+    names = {_name_key(site_name or "")}
+    domain, _registered = get_tldinfo(url)
+    if domain:
+        names.add(_name_key(domain))
+    names.discard("")
+    while True:
+        parts = _TITLE_SEPARATOR.split(title)
+        if len(parts) < 2:
+            return title
+        last = parts[-1]
+        if not (_DATE_LIKE.match(last) or _names_site(_name_key(last), names)):
+            return title
+        # Cut at the last separator only: the headline itself may contain " - ".
+        cut = [found.start() for found in _TITLE_SEPARATOR.finditer(title)][-1]
+        title = title[:cut].rstrip()
+
+
+def _names_site(key: str, names: set[str]) -> bool:
+    if len(key) < 2:
+        return False
+    return any(
+        key == name or (len(name) >= 3 and name in key) or (len(key) >= 4 and key in name)
+        for name in names
+    )
+
+
+def _name_key(name: str) -> str:
+    """ "Börsen-Zeitung", "boersen-zeitung" and "BÖRSEN ZEITUNG" alike: letters and digits only."""
+    folded = unicodedata.normalize("NFKD", name.casefold().replace("ö", "oe").replace("ü", "ue"))
+    return "".join(char for char in folded.replace("ä", "ae") if char.isalnum())
+
+
+def _page_date(value: str | None) -> datetime | None:
+    """htmldate's `YYYY-MM-DD` as midnight UTC."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        logger.debug("unreadable page date %r", value)
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    # A feed date without an offset is taken as UTC, as feedparser reports them.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _language(text: str, declared: str | None) -> str | None:
+    if len(text) < _MIN_LANGID_CHARS and declared:
+        # "en-GB" and "pt_BR" become "en" and "pt", the codes py3langid answers with.
+        return declared.replace("_", "-").split("-")[0].strip().lower() or None
+    language, _score = py3langid.classify(text)
+    return str(language)
