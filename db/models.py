@@ -130,3 +130,21 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = _ts()
 
     __table_args__ = (UniqueConstraint("alert_id", "channel", name="uq_delivery_alert_channel"),)
+
+
+class RejectedPage(SQLModel, table=True):
+    """A page that was fetched but held no article (a teaser, an index, not HTML).
+
+    Remembered so that later polls do not fetch it again, like an archived article; a page
+    that could not be fetched at all is not recorded and is tried again next time.
+    """
+
+    __tablename__ = "rejected_page"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, index=True)
+    source_id: int | None = Field(default=None, foreign_key="source.id")
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

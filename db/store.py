@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from db.draft import ArticleDraft
-from db.models import Article, Source, utcnow
+from db.models import Article, RejectedPage, Source, utcnow
 from db.text import text_hash
 
 logger = logging.getLogger(__name__)
@@ -27,14 +27,32 @@ class StoreResult:
 
 
 def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
-    """Which of these canonical URLs the archive holds already (they are never fetched again)."""
+    """Which of these canonical URLs were fetched before: archived, or held no article.
+
+    Such pages are never fetched again.
+    """
     wanted = list(dict.fromkeys(urls))
     found: set[str] = set()
     with Session(engine) as session:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             found.update(session.exec(select(Article.url).where(col(Article.url).in_(chunk))))
+            found.update(
+                session.exec(select(RejectedPage.url).where(col(RejectedPage.url).in_(chunk)))
+            )
     return found
+
+
+def record_rejected(engine: Engine, url: str, source: str | None, reason: str) -> None:
+    """Remember a fetched page that held no article, so later polls skip it."""
+    with Session(engine) as session:
+        if session.exec(select(RejectedPage.id).where(RejectedPage.url == url)).first():
+            return
+        session.add(RejectedPage(url=url, source_id=_source_id(session, source), reason=reason))
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()  # another worker recorded it first
 
 
 def _first_with_hash(session: Session, digest: str) -> Article | None:

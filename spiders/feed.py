@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 from sqlalchemy import Engine
 from twisted.python.failure import Failure
 
-from db.store import known_urls
+from db.store import known_urls, record_rejected
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.extract import EntryHint
 from spiders.failures import describe_failure
@@ -168,12 +168,9 @@ class FeedSpider(scrapy.Spider):
             content_type and not content_type.startswith(_HTML_TYPES)
         ):
             self.outcome.failed_pages += 1
-            logger.warning(
-                "source %s: %s is not an HTML page (%s)",
-                self.source.name,
-                response.url,
-                content_type or "no content type",
-            )
+            reason = f"not an HTML page ({content_type or 'no content type'}) at {response.url}"
+            logger.warning("source %s: %s", self.source.name, reason)
+            record_rejected(self.archive, canonical, self.source.name, reason)
             return
         yield PageItem(
             source=self.source.name,

@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from db.draft import ArticleDraft
-from db.store import store_article
+from db.store import record_rejected, store_article
 from spiders.extract import ExtractionError, extract
 from spiders.items import PageItem
 
@@ -47,6 +47,7 @@ class ExtractPipeline(_Step):
         except ExtractionError as exc:
             spider.outcome.failed_pages += 1
             logger.warning("source %s: %s", item.source, exc)
+            record_rejected(spider.archive, item.url, item.source, str(exc))
             raise DropItem(str(exc)) from exc
 
 

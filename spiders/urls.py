@@ -109,6 +109,10 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if not parts.scheme or not parts.hostname:
         raise ValueError(f"not an absolute URL (it needs a scheme and a host): {url!r}")
+    try:
+        parts.port  # noqa: B018 -- parsing the port is the check
+    except ValueError as error:
+        raise ValueError(f"invalid port in URL {url!r}: {error}") from error
     query = "&".join(pair for pair in parts.query.split("&") if _is_content_param(pair))
     # The fragment is dropped here: it never reaches the server, so never names another page.
     normalised = urlsplit(
@@ -120,7 +124,7 @@ def canonical_url(url: str) -> str:
     return urlunsplit(
         (
             normalised.scheme,
-            _netloc(normalised, url),
+            _netloc(normalised),
             _path_without_amp(normalised.path),
             normalised.query,
             "",
@@ -141,21 +145,16 @@ def _is_content_param(pair: str) -> bool:
     return not (key == "outputtype" and value == "amp")
 
 
-def _netloc(parts: SplitResult, original: str) -> str:
-    host = parts.hostname or ""
-    try:
-        port = parts.port
-    except ValueError as error:
-        raise ValueError(f"invalid port in URL {original!r}") from error
-    host = host.rstrip(".")
+def _netloc(parts: SplitResult) -> str:
+    host = (parts.hostname or "").rstrip(".")
     while host.startswith(_AMP_HOST_PREFIX) and _is_registrable(host[len(_AMP_HOST_PREFIX) :]):
         host = host[len(_AMP_HOST_PREFIX) :]
     if ":" in host:  # an IPv6 literal keeps its brackets
         host = f"[{host}]"
     userinfo = parts.netloc.rpartition("@")[0]
     netloc = f"{userinfo}@{host}" if userinfo else host
-    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme):
-        netloc = f"{netloc}:{port}"
+    if parts.port is not None and parts.port != _DEFAULT_PORTS.get(parts.scheme):
+        netloc = f"{netloc}:{parts.port}"
     return netloc
 
 

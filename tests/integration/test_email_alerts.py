@@ -9,17 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import logging
-import socket
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -32,6 +29,7 @@ from alerts.render import RenderedAlert
 from db.draft import ArticleDraft
 from db.models import Alert, Article, Delivery, Match, utcnow
 from db.store import store_article, sync_sources
+from tests.support.smtp import Inbox, SmtpServer, free_port
 
 TOPIC = RuleConfig(
     name="china_russia_arms",
@@ -57,66 +55,9 @@ OTHER_TEXT = "The city council approved a new bicycle lane along the river on Tu
 PUBLISHED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
 
 
-# ------------------------------------------------------------------- the SMTP server
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it accepts, or refuses with a set reply."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.rcpt_reply: str | None = None
-        self.data_reply: str | None = None
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if self.rcpt_reply:
-            return self.rcpt_reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.data_reply:
-            return self.data_reply
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 Message accepted for delivery"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    inbox: Inbox
-    controller: Controller | None = None
-
-    def start(self, **kwargs: Any) -> None:
-        self.controller = Controller(
-            self.inbox,
-            hostname="127.0.0.1",
-            port=self.port,
-            server_hostname="smtp.test",
-            **kwargs,
-        )
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(_free_port(), Inbox())
+    server = SmtpServer(free_port(), Inbox())
     server.start()
     try:
         yield server
@@ -127,7 +68,7 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture
 def smtp_down() -> Iterator[SmtpServer]:
     """A port with nothing listening yet; the test may start the server on it later."""
-    server = SmtpServer(_free_port(), Inbox())
+    server = SmtpServer(free_port(), Inbox())
     try:
         yield server
     finally:

@@ -35,7 +35,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         with self.server.lock:
             self.server.log.append(self.path)
-            route = self.server.routes.get(self.path)
+            # Routes are paths; a query string (tracking parameters, say) does not change the page.
+            route = self.server.routes.get(self.path.split("?", 1)[0])
         if route is None:
             reply = Reply(404, b"not found", {"Content-Type": "text/plain"})
         else:
