@@ -33,8 +33,6 @@ _MIN_LANGID_CHARS = 120
 
 # Invisible characters that publishers scatter in text (soft hyphens for line breaking,
 # zero-width spaces, stray BOMs); they would make identical articles hash differently.
-_TRAFILATURA_OPTIONS: dict[str, bool] = {"with_metadata": True, "include_comments": False}
-
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 
@@ -42,11 +40,17 @@ _SPACES = re.compile(r"[^\S\n]+")
 # "Headline - Site", "見出し：サイト".
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·•]\s+|\s*[｜：]\s*|\s+\|")
 _DATE_LIKE = re.compile(r"^[\d\s./-]*\d[\d\s./-]*$")
+# German hosts spell umlauts out (boersen-zeitung.de); other accents are simply dropped.
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
 
 
 @dataclass(frozen=True)
 class EntryHint:
-    """What a feed entry says of the article: the fallback for fields the page lacks."""
+    """What a feed entry says of the article: the fallback for fields the page lacks.
+
+    `summary` travels with the hint for callers; it never stands in for the article text,
+    or a teaser page would be archived as an article.
+    """
 
     title: str | None = None
     published: datetime | None = None
@@ -85,9 +89,12 @@ def extract(
     document = trafilatura.bare_extraction(
         decode_html(html),
         url=fetched_url or url,
-        **_TRAFILATURA_OPTIONS,
-        # htmldate rejects dates after max_date, which defaults to today on this machine:
-        # a page from a time zone already in tomorrow would lose its date.
+        with_metadata=True,
+        include_comments=False,
+        # Balanced mode on purpose: fast=True was 1.5x faster but lost 1 point of text recall
+        # on the fundus pages; favor_precision gained 0.3 on aeb but lost 1.3 of recall.
+        # htmldate drops dates after max_date, by default today on this machine: a page from
+        # a time zone already in tomorrow would lose its date.
         date_extraction_params={
             "original_date": True,
             "extensive_search": True,
@@ -165,7 +172,7 @@ def _without_headline(text: str, title: str) -> str:
     if first.casefold() == title.casefold():
         return rest
     # The fallback extractors return the whole article block as one line.
-    if first.casefold().startswith(title.casefold() + " "):
+    if first.startswith(title + " "):
         return (first[len(title) + 1 :] + "\n\n" + rest).strip()
     return text
 
@@ -204,9 +211,10 @@ def _names_site(key: str, names: set[str]) -> bool:
 
 
 def _name_key(name: str) -> str:
-    """ "Börsen-Zeitung", "boersen-zeitung" and "BÖRSEN ZEITUNG" alike: letters and digits only."""
-    folded = unicodedata.normalize("NFKD", name.casefold().replace("ö", "oe").replace("ü", "ue"))
-    return "".join(char for char in folded.replace("ä", "ae") if char.isalnum())
+    """A site's name as letters and digits only, so that "Börsen-Zeitung" matches the host
+    boersen-zeitung.de and "Seznam Zprávy" matches "Seznam_Zpravy"."""
+    folded = name.casefold().translate(_UMLAUTS)
+    return "".join(char for char in unicodedata.normalize("NFKD", folded) if char.isalnum())
 
 
 def _page_date(value: str | None) -> datetime | None:

@@ -113,20 +113,21 @@ def canonical_url(url: str) -> str:
         parts.port  # noqa: B018 -- parsing the port is the check
     except ValueError as error:
         raise ValueError(f"invalid port in URL {url!r}: {error}") from error
-    query = "&".join(pair for pair in parts.query.split("&") if _is_content_param(pair))
     # The fragment is dropped here: it never reaches the server, so never names another page.
     normalised = urlsplit(
         w3lib_canonicalize_url(
-            urlunsplit((parts.scheme, parts.netloc, parts.path, query, "")),
+            urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")),
             keep_blank_values=True,
         )
     )
+    # Filtered after w3lib so that a parameter is judged in the form it is stored in.
+    query = "&".join(pair for pair in normalised.query.split("&") if _is_content_param(pair))
     return urlunsplit(
         (
             normalised.scheme,
             _netloc(normalised),
             _path_without_amp(normalised.path),
-            normalised.query,
+            query,
             "",
         )
     )

@@ -1,4 +1,4 @@
-"""`newswatch crawl` end to end: a loopback site with a feed, a real SQLite file, a real SMTP server.
+"""`newswatch crawl` end to end: a loopback site and feed, a SQLite file, a real SMTP server.
 
 The pages are our own fixtures (tests/data/pages), shaped like real publishers' pages. The
 crawl runs as a user runs it: a separate process started through the CLI.
@@ -70,8 +70,14 @@ def test_crawl_stores_each_page_once_and_alerts_once(tmp_path: Path, smtp: SmtpS
     rules = [
         {**rule, "channels": ["email"] if rule.get("topic") else []} for rule in shipped_rules()
     ]
-    email = {"kind": "email", "host": "127.0.0.1", "port": smtp.port, "security": "none",
-             "sender": "newswatch@test.invalid", "recipients": ["analyst@test.invalid"]}  # fmt: skip
+    email = {
+        "kind": "email",
+        "host": "127.0.0.1",
+        "port": smtp.port,
+        "security": "none",
+        "sender": "newswatch@test.invalid",
+        "recipients": ["analyst@test.invalid"],
+    }
     with serving() as server:
         _site(server)
         config = write_config(

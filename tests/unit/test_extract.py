@@ -157,7 +157,7 @@ def test_min_text_chars_is_reported() -> None:
 
 
 def test_an_empty_page_is_an_error_not_none() -> None:
-    with pytest.raises(ExtractionError, match="no article text found at https://e.example/"):
+    with pytest.raises(ExtractionError, match=r"no article text found at https://e\.example/"):
         extract(b"", "https://e.example/")
 
 
