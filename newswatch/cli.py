@@ -78,7 +78,7 @@ def _import_seeds(context: Context) -> None:
     seeds_dir = context.config.seeds.dir
     try:
         with progress_bar(0, "importing seeds") as bar:
-            report = import_seeds(context.archive, seeds_dir, lambda done, total: bar.advance())
+            report = import_seeds(context.archive, seeds_dir, bar.update)
     except SeedError as exc:
         raise click.ClickException(f"cannot import seeds: {exc}") from None
     click.echo(

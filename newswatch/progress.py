@@ -26,6 +26,11 @@ class Bar:
         if self._progress is not None and self._task is not None:
             self._progress.update(self._task, advance=steps, description=label)
 
+    def update(self, done: int, total: int) -> None:
+        """For work whose size is known only once it starts."""
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=done, total=total)
+
 
 @contextmanager
 def progress_bar(total: int, label: str) -> Iterator[Bar]:

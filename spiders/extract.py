@@ -236,9 +236,14 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_LANGID_SAMPLE_CHARS = 4000
+
+
 def _language(text: str, declared: str | None) -> str | None:
     if len(text) < _MIN_LANGID_CHARS and declared:
         # "en-GB" and "pt_BR" become "en" and "pt", the codes py3langid answers with.
         return declared.replace("_", "-").split("-")[0].strip().lower() or None
-    language, _score = py3langid.classify(text)
+    # A few thousand characters decide the language as well as the whole text, at a fraction
+    # of the cost on long articles.
+    language, _score = py3langid.classify(text[:_LANGID_SAMPLE_CHARS])
     return str(language)
