@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import Engine
@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 from newswatch.config import AppConfig, ConfigError, config_path, load_config
 from newswatch.logs import setup_logging
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from scheduler.service import Service
 
-F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger(__name__)
 
 
 class Context:
@@ -88,12 +89,11 @@ def _import_seeds(context: Context) -> None:
     )
 
 
-def _service(context: Context) -> Any:
+def _service(context: Context) -> Service:
+    from db.store import sync_sources
     from scheduler.service import Service
 
     config = context.config
-    from db.store import sync_sources
-
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
     return Service(context.archive, config.crawl, config.sources, config.rules, config.alerts)
 

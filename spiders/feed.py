@@ -95,7 +95,10 @@ class FeedSpider(scrapy.Spider):
             return
         parsed = feedparser.parse(response.body, response_headers=self._headers(response))
         if not parsed.entries:
-            if parsed.get("bozo"):
+            content_type = (_header(response, b"Content-Type") or "").lower()
+            if content_type.startswith(_HTML_TYPES) and not parsed.get("version"):
+                self.outcome.error = f"not a feed: the server sent an HTML page ({content_type})"
+            elif parsed.get("bozo"):
                 self.outcome.error = f"not a readable feed ({parsed.get('bozo_exception')})"
             elif not parsed.get("version"):
                 self.outcome.error = "not a feed (no RSS or Atom document found)"

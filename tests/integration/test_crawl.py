@@ -178,3 +178,49 @@ def test_crawl_stores_each_page_once_and_alerts_once(tmp_path: Path, smtp: SmtpS
     assert by_name["de_drohnen.html"].title in found.stdout
     shown = _crawl(config, "show", str(copy.id))
     assert f"duplicate:  of #{original.id} by text-hash" in shown.stdout
+
+
+def test_broken_sources_are_logged_once_each_and_the_crawl_goes_on(tmp_path: Path) -> None:
+    good = (PAGES / "en_trade_gas.html").read_bytes()
+    with serving() as server:
+        server.route("/story.html", Reply(200, good, {"Content-Type": "text/html"}))
+        server.route(
+            "/report.pdf", Reply(200, b"%PDF-1.7 ...", {"Content-Type": "application/pdf"})
+        )
+        # Real feeds are often malformed: an unescaped ampersand, no dates, relative links.
+        malformed = (
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>Trade & Energy</title>'
+            b"<item><title>Gas & oil</title><link>/story.html</link></item>"
+            b"<item><title>Annual report</title><link>/report.pdf</link></item>"
+            b"</channel></rss>"
+        )
+        server.route("/malformed.xml", Reply(200, malformed, {"Content-Type": "text/xml"}))
+        server.route("/html.xml", Reply(200, good, {"Content-Type": "text/html"}))
+        server.route("/error.xml", Reply(500, b"oops", {"Content-Type": "text/plain"}))
+        config = write_config(
+            tmp_path,
+            crawl={"retry_times": 0},
+            sources=[
+                {"name": "malformed", "kind": "feed", "url": server.url("/malformed.xml")},
+                {"name": "not-a-feed", "kind": "feed", "url": server.url("/html.xml")},
+                {"name": "server-error", "kind": "feed", "url": server.url("/error.xml")},
+            ],
+        )
+        done = _crawl(config, "crawl")
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+
+    def about(source: str) -> list[str]:
+        return [line for line in lines if f"source {source} (" in line]
+
+    assert len(about("malformed")) >= 1
+    assert any("1 new" in line for line in about("malformed"))
+    assert any("not an HTML page (application/pdf)" in line and "/report.pdf" in line
+               for line in lines)  # fmt: skip
+    [not_a_feed] = [line for line in about("not-a-feed") if "ERROR" in line]
+    assert "not a feed: the server sent an HTML page" in not_a_feed
+    assert server.url("/html.xml") in not_a_feed
+    [server_error] = [line for line in about("server-error") if "ERROR" in line]
+    assert "HTTP 500" in server_error
+    assert "crawl: 3 sources polled (2 failed)" in done.stderr
+    assert "Traceback" not in done.stderr
