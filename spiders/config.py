@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import re
 from typing import Literal
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -36,6 +38,31 @@ def check_schedule(schedule: str) -> str:
     return schedule.strip()
 
 
+def check_interval(value: str) -> str:
+    if interval_seconds(value) is None:
+        raise ValueError("expected an interval such as '30s', '15m', '2h', '1d'")
+    return value.strip()
+
+
+def check_pattern(pattern: str) -> str:
+    """A URL pattern: `re:REGEX`, or a glob matched against the whole URL (`*` spans '/')."""
+    if pattern.startswith("re:"):
+        try:
+            re.compile(pattern[3:])
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {pattern[3:]!r}: {exc}") from exc
+    elif not pattern:
+        raise ValueError("an empty URL pattern")
+    return pattern
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    if pattern.startswith("re:"):
+        return re.compile(pattern[3:])
+    return re.compile(fnmatch.translate(pattern))
+
+
 class CrawlConfig(BaseModel):
     """How every source is fetched, unless the source says otherwise."""
 
@@ -53,8 +80,19 @@ class CrawlConfig(BaseModel):
     schedule: str = "30m"
     max_age_days: int = Field(default=7, ge=1)
     min_text_chars: int = Field(default=200, ge=1)
+    adaptive: bool = Field(
+        default=True, description="feeds poll less often when quiet, more often when busy"
+    )
+    adaptive_min_interval: str = "5m"
+    adaptive_max_interval: str = "6h"
+    backoff_max_interval: str = Field(
+        default="1d", description="a failing source is polled at most this rarely"
+    )
 
     _schedule = field_validator("schedule")(check_schedule)
+    _intervals = field_validator(
+        "adaptive_min_interval", "adaptive_max_interval", "backoff_max_interval"
+    )(check_interval)
 
 
 class SourceConfig(BaseModel):
@@ -63,17 +101,53 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    kind: Literal["feed"]
+    kind: Literal["feed", "sitemap", "listing"]
     url: str = Field(pattern=r"^https?://")
     schedule: str | None = None
     lang: str | None = None
     max_age_days: int | None = Field(default=None, ge=1)
     enabled: bool = True
+    allow: list[str] = Field(
+        default_factory=list,
+        description="URL patterns an article must match (listing: which links are articles)",
+    )
+    deny: list[str] = Field(default_factory=list, description="URL patterns never followed")
+    pages: list[str] = Field(
+        default_factory=list,
+        description="listing: URL patterns of further listing pages (pagination), see depth",
+    )
+    depth: int = Field(default=1, ge=1, le=5, description="listing: listing pages deep")
+    headers: dict[str, str] = Field(default_factory=dict, description="extra request headers")
+    adaptive: bool | None = Field(
+        default=None, description="adapt the interval to how often news comes; default: feeds"
+    )
 
     @field_validator("schedule")
     @classmethod
     def _schedule(cls, value: str | None) -> str | None:
         return None if value is None else check_schedule(value)
+
+    @field_validator("allow", "deny", "pages")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        return [check_pattern(value) for value in values]
+
+    @model_validator(mode="after")
+    def _listing_needs_allow(self) -> SourceConfig:
+        if self.kind == "listing" and not self.allow:
+            raise ValueError("a listing source needs 'allow' patterns that pick its article links")
+        return self
+
+    def is_adaptive(self, crawl: CrawlConfig) -> bool:
+        if self.adaptive is not None:
+            return self.adaptive
+        return crawl.adaptive and self.kind == "feed"
+
+    def wants(self, url: str) -> bool:
+        """Whether an article URL passes this source's allow and deny patterns."""
+        if any(compile_pattern(p).match(url) for p in self.deny):
+            return False
+        return not self.allow or any(compile_pattern(p).match(url) for p in self.allow)
 
     def effective_schedule(self, crawl: CrawlConfig) -> str:
         return self.schedule or crawl.schedule
