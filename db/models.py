@@ -58,6 +58,8 @@ class Source(SQLModel, table=True):
     items_new: int = 0
     etag: str | None = None
     last_modified: str | None = None
+    # The interval adaptive polling settled on, kept so a restart does not forget it.
+    poll_interval_seconds: int | None = None
 
 
 class Article(SQLModel, table=True):

@@ -122,6 +122,19 @@ def sync_sources(engine: Engine, sources: Iterable[tuple[str, str, str]]) -> Non
         session.commit()
 
 
+def set_poll_interval(engine: Engine, name: str, seconds: int | None) -> None:
+    with Session(engine) as session:
+        row = session.exec(select(Source).where(Source.name == name)).one()
+        row.poll_interval_seconds = seconds
+        session.add(row)
+        session.commit()
+
+
+def list_sources(engine: Engine) -> list[Source]:
+    with Session(engine) as session:
+        return list(session.exec(select(Source).order_by(col(Source.name))))
+
+
 def get_source(engine: Engine, name: str) -> Source | None:
     with Session(engine) as session:
         return session.exec(select(Source).where(Source.name == name)).first()

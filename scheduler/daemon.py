@@ -15,15 +15,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scrapy.utils.defer import deferred_from_coro
 
 from scheduler.config import SchedulerConfig
+from scheduler.jobs import PollJobs, poll_job_id
 from scheduler.reactor import reactor
 from scheduler.service import Service
 from spiders.config import CrawlConfig, SourceConfig, interval_seconds
 
 logger = logging.getLogger(__name__)
-
-
-def poll_job_id(source: str) -> str:
-    return f"poll:{source}"
 
 
 def trigger_for(schedule: str, jitter: int) -> BaseTrigger:
@@ -51,7 +48,7 @@ def build_scheduler(
     crawl: CrawlConfig,
     config: SchedulerConfig,
     loop: asyncio.AbstractEventLoop,
-) -> AsyncIOScheduler:
+) -> tuple[AsyncIOScheduler, PollJobs]:
     """The scheduler with its jobs; ids are stable so logs and later tooling can name them."""
     scheduler = AsyncIOScheduler(
         event_loop=loop,
@@ -62,14 +59,19 @@ def build_scheduler(
             "misfire_grace_time": config.misfire_grace_seconds,
         },
     )
+    jobs = PollJobs(service, sources, crawl, config.jitter_seconds)
+    jobs.scheduler = scheduler
     first_run = datetime.now().astimezone() if config.poll_on_start else None
     for source in sources:
         if not source.enabled:
             logger.info("source %s is disabled", source.name)
             continue
+        interval = jobs.start_interval(source)
         scheduler.add_job(
-            service.poll,
-            trigger_for(source.effective_schedule(crawl), config.jitter_seconds),
+            jobs.poll,
+            jobs.interval_trigger(interval)
+            if interval is not None
+            else trigger_for(source.effective_schedule(crawl), config.jitter_seconds),
             args=[source.name],
             id=poll_job_id(source.name),
             name=f"poll {source.name}",
@@ -84,7 +86,7 @@ def build_scheduler(
         replace_existing=True,
     )
     scheduler.add_listener(_on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-    return scheduler
+    return scheduler, jobs
 
 
 def run_daemon(
@@ -95,7 +97,7 @@ def run_daemon(
 ) -> None:
     """Run until SIGINT or SIGTERM; crawls under way are stopped, then the reactor ends."""
     running = reactor()
-    scheduler = build_scheduler(service, sources, crawl, config, asyncio.get_event_loop())
+    scheduler, _jobs = build_scheduler(service, sources, crawl, config, asyncio.get_event_loop())
 
     def start() -> None:
         scheduler.start()

@@ -8,13 +8,15 @@ from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import create_engine
 
 from alerts.config import AlertsConfig
+from db.engine import open_archive
+from db.store import get_source, record_poll, sync_sources
 from scheduler.config import SchedulerConfig
 from scheduler.daemon import build_scheduler, trigger_for
 from scheduler.service import Service
 from spiders.config import CrawlConfig, SourceConfig
+from spiders.outcome import PollOutcome
 from spiders.worker import install_asyncio_reactor
 
 NOW = datetime(2026, 11, 23, 10, 0, 7, tzinfo=UTC)
@@ -55,11 +57,12 @@ def test_one_job_per_enabled_source_and_a_dispatcher(tmp_path: Path) -> None:
         SourceConfig(name="b", kind="feed", url="http://127.0.0.1:1/b.xml", schedule="2h"),
         SourceConfig(name="off", kind="feed", url="http://127.0.0.1:1/c.xml", enabled=False),
     ]
-    engine = create_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    engine = open_archive(f"sqlite:///{tmp_path / 'a.db'}")
+    sync_sources(engine, [(s.name, s.kind, s.url) for s in sources])
     service = Service(engine, crawl, sources, [], AlertsConfig())
     loop = asyncio.new_event_loop()
     try:
-        scheduler = build_scheduler(service, sources, crawl, SchedulerConfig(), loop)
+        scheduler, _ = build_scheduler(service, sources, crawl, SchedulerConfig(), loop)
         scheduler.start(paused=True)  # job defaults apply once the jobs are really added
         jobs = {job.id: job for job in scheduler.get_jobs()}
         scheduler.shutdown(wait=False)
@@ -74,3 +77,47 @@ def test_one_job_per_enabled_source_and_a_dispatcher(tmp_path: Path) -> None:
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce is True
         assert job.misfire_grace_time == 300
+
+
+def test_polls_reschedule_quiet_busy_and_failing_sources(tmp_path: Path) -> None:
+    install_asyncio_reactor()
+    crawl = CrawlConfig(schedule="15m", adaptive_min_interval="5m", adaptive_max_interval="1h")
+    sources = [
+        SourceConfig(name="feed", kind="feed", url="http://127.0.0.1:1/a.xml"),
+        SourceConfig(name="fixed", kind="feed", url="http://127.0.0.1:1/b.xml", adaptive=False),
+    ]
+    engine = open_archive(f"sqlite:///{tmp_path / 'a.db'}")
+    sync_sources(engine, [(s.name, s.kind, s.url) for s in sources])
+    service = Service(engine, crawl, sources, [], AlertsConfig())
+    loop = asyncio.new_event_loop()
+    config = SchedulerConfig(jitter_seconds=0)
+    try:
+        scheduler, jobs = build_scheduler(service, sources, crawl, config, loop)
+        scheduler.start(paused=True)
+
+        def after(name: str, new: int, error: str | None = None) -> timedelta:
+            record_poll(engine, name, error=error, seen=new, new=new)
+            jobs.pace(jobs.sources[name], PollOutcome(name, new=new, error=error))
+            job = scheduler.get_job(f"poll:{name}")
+            assert job is not None
+            interval: timedelta = job.trigger.interval
+            return interval
+
+        assert after("feed", 0) == timedelta(minutes=22, seconds=30)
+        assert after("feed", 0) == timedelta(seconds=2025)
+        assert after("feed", 0) == timedelta(seconds=3038)
+        assert after("feed", 0) == timedelta(hours=1)
+        assert after("feed", 4) == timedelta(minutes=30)
+        # The adapted interval is kept in the archive: a restarted daemon starts from it.
+        state = get_source(engine, "feed")
+        assert state is not None and state.poll_interval_seconds == 1800
+        assert jobs.start_interval(sources[0]) == 1800
+        assert after("fixed", 0) == timedelta(minutes=15)
+        assert after("fixed", 0, "HTTP 503") == timedelta(minutes=15)
+        assert after("fixed", 0, "HTTP 503") == timedelta(minutes=30)
+        assert after("fixed", 0, "HTTP 503") == timedelta(hours=1)
+        assert after("fixed", 2) == timedelta(minutes=15)
+        scheduler.shutdown(wait=False)
+    finally:
+        loop.close()
+        engine.dispose()
