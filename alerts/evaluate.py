@@ -196,6 +196,10 @@ def evaluate_pending(
     if evaluated or failed:
         logger.info(
             "evaluated %d articles: %d relevant, %d matches, %d alerts, %d failed",
-            evaluated, relevant, matched, alerted, failed,
-        )  # fmt: skip
+            evaluated,
+            relevant,
+            matched,
+            alerted,
+            failed,
+        )
     return report

@@ -155,8 +155,11 @@ def _deliver(
             _finish(engine, delivery_id, attempts, status="failed", last_error=exc.message)
             logger.error(
                 "delivery %d (alert %d via %s) failed for good: %s",
-                delivery_id, outgoing.alert_id, channel.name, exc.message,
-            )  # fmt: skip
+                delivery_id,
+                outgoing.alert_id,
+                channel.name,
+                exc.message,
+            )
             return "failed"
         retry_at = clock() + backoff(attempts, cfg)
         _finish(
@@ -169,14 +172,21 @@ def _deliver(
         )
         logger.warning(
             "delivery %d (alert %d via %s) will be retried at %s: %s",
-            delivery_id, outgoing.alert_id, channel.name, retry_at.isoformat(), exc.message,
-        )  # fmt: skip
+            delivery_id,
+            outgoing.alert_id,
+            channel.name,
+            retry_at.isoformat(),
+            exc.message,
+        )
         return "retried"
     _finish(engine, delivery_id, attempts, status="sent", sent_at=clock(), last_error=None)
     logger.info(
         "delivery %d sent: alert %d via %s: %s",
-        delivery_id, outgoing.alert_id, channel.name, outgoing.rendered.subject,
-    )  # fmt: skip
+        delivery_id,
+        outgoing.alert_id,
+        channel.name,
+        outgoing.rendered.subject,
+    )
     return "sent"
 
 

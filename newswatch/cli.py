@@ -155,6 +155,30 @@ def crawl(context: Context, names: Sequence[str]) -> None:
         click.echo(f"alerts: {d.sent} sent, {d.retried} to retry, {d.failed} failed", err=True)
 
 
+@cli.command()
+@click.option("--check", is_flag=True, help="fetch each source's URL once and report what is there")
+@pass_context
+def sources(context: Context, check: bool) -> None:
+    """The configured sources and their crawl state (with --check: are the URLs readable?)."""
+    from newswatch.tables import print_check_results, print_source_table
+
+    config = context.config
+    if check:
+        from newswatch.progress import progress_bar
+        from spiders.check import check_sources
+
+        with progress_bar(len(config.sources), "checking sources") as bar:
+            results = check_sources(config.sources, config.crawl, lambda _result: bar.advance())
+        print_check_results(results)
+        if any(not result.ok for result in results):
+            sys.exit(1)
+        return
+    from db.store import list_sources, sync_sources
+
+    sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
+    print_source_table(config, list_sources(context.archive))
+
+
 @cli.group()
 def seeds() -> None:
     """The seed corpus."""

@@ -106,5 +106,9 @@ class PollJobs:
 
     @staticmethod
     def _report_backoff(source: SourceConfig, failures: int, delay: int) -> None:
-        logger.warning("source %s: %d failures in a row; backing off, next poll in %s",
-                       source.name, failures, timedelta(seconds=delay))  # fmt: skip
+        logger.warning(
+            "source %s: %d failures in a row; backing off, next poll in %s",
+            source.name,
+            failures,
+            timedelta(seconds=delay),
+        )

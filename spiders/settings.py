@@ -26,6 +26,10 @@ def scrapy_settings(crawl: CrawlConfig) -> dict[str, Any]:
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_ENABLED": False,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "spiders.robots.CachedRobotsTxtMiddleware": 100,
+        },
         "ITEM_PIPELINES": {
             "spiders.pipelines.ExtractPipeline": 100,
             "spiders.pipelines.StorePipeline": 200,

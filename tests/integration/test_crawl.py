@@ -215,8 +215,9 @@ def test_broken_sources_are_logged_once_each_and_the_crawl_goes_on(tmp_path: Pat
 
     assert len(about("malformed")) >= 1
     assert any("1 new" in line for line in about("malformed"))
-    assert any("not an HTML page (application/pdf)" in line and "/report.pdf" in line
-               for line in lines)  # fmt: skip
+    assert any(
+        "not an HTML page (application/pdf)" in line and "/report.pdf" in line for line in lines
+    )
     [not_a_feed] = [line for line in about("not-a-feed") if "ERROR" in line]
     assert "not a feed: the server sent an HTML page" in not_a_feed
     assert server.url("/html.xml") in not_a_feed

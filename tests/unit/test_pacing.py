@@ -48,6 +48,7 @@ def test_failures_back_off_exponentially_to_a_cap() -> None:
 def test_delays_stay_within_bounds(
     current: int | None, new_items: int, failures: int, ok: bool
 ) -> None:
-    delay = next_delay(B, adaptive=True, current=current, ok=ok, new_items=new_items,
-                       failures=failures)  # fmt: skip
+    delay = next_delay(
+        B, adaptive=True, current=current, ok=ok, new_items=new_items, failures=failures
+    )
     assert 300 <= delay <= 86400
