@@ -127,3 +127,31 @@ def test_export_contract(archive: Engine) -> None:
     csv_out = io.StringIO()
     assert write_csv(archive, csv_out) == 7
     assert csv_out.getvalue().splitlines()[0] == ",".join(FIELDS)
+
+
+def test_an_archive_survives_upgrades(archive_url: str) -> None:
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+
+    engine = make_engine(archive_url)
+    try:
+        migrate(engine, "0001")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO source (name, kind, url, consecutive_failures, items_seen, "
+                    "items_new) VALUES ('old', 'feed', 'https://old.example/rss', 2, 5, 1)"
+                )
+            )
+        migrate(engine)
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT name, consecutive_failures, poll_interval_seconds FROM source")
+            ).one()
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert tuple(row) == ("old", 2, None)
+        assert "rejected_page" in inspect(engine).get_table_names()
+        assert version == "0003"
+    finally:
+        engine.dispose()
