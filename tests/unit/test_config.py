@@ -127,3 +127,12 @@ def test_cli_stops_on_a_bad_config_with_the_key_path(tmp_path: Path) -> None:
     assert str(bad) in done.stderr
     assert "crawl.retry_times" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_shipped_sources_cover_the_topics_languages() -> None:
+    config = load_config(SHIPPED)
+    languages = {source.lang for source in config.sources}
+    assert len(config.sources) >= 25
+    assert {"en", "de", "nl", "fr", "ru", "uk"} <= languages
+    assert any("news.google.com/rss/search" in s.url for s in config.sources)
+    assert any("api.gdeltproject.org" in s.url for s in config.sources)
