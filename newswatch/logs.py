@@ -15,6 +15,8 @@ _QUIET = {
     "scrapy.downloadermiddlewares.retry": logging.CRITICAL,
     "scrapy.core.scraper": logging.CRITICAL,
     "scrapy.core.engine": logging.ERROR,
+    # Its own line for a page over DOWNLOAD_MAXSIZE; ours names the source and the limit.
+    "scrapy.core.downloader.handlers.http11": logging.ERROR,
     "scrapy.spidermiddlewares.httperror": logging.CRITICAL,
     "twisted": logging.ERROR,
     "py.warnings": logging.ERROR,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import (
@@ -23,6 +24,38 @@ def _host(failure: Failure) -> str:
     return urlsplit(request.url).hostname or "?" if request is not None else "the host"
 
 
+def failed_url(failure: Failure) -> str:
+    """The URL the spider asked for, before any redirect: the one its source listed."""
+    request = getattr(failure, "request", None)
+    if request is None:
+        return "?"
+    redirected: list[str] = request.meta.get("redirect_urls", [])
+    return redirected[0] if redirected else str(request.url)
+
+
+# Scrapy's own wording, read back to give the numbers in ours.
+_MAXSIZE = re.compile(r"(\d+) bytes which is larger than download max size \((\d+)\)")
+
+
+def _redirects(failure: Failure) -> str:
+    request = getattr(failure, "request", None)
+    urls: list[str] = list(request.meta.get("redirect_urls", [])) if request is not None else []
+    if request is not None:
+        urls.append(request.url)
+    hops = max(len(urls) - 1, 0)
+    if len(set(urls)) < len(urls):
+        return f"redirect loop: too many redirects ({hops}) between {len(set(urls))} addresses"
+    return f"too many redirects ({hops}), the last to {urls[-1] if urls else '?'}"
+
+
+def _too_large(error: Exception) -> str | None:
+    found = _MAXSIZE.search(str(error))
+    if found is None:
+        return None
+    size, limit = found.groups()
+    return f"larger than the size limit (max_page_bytes = {limit}): {size} bytes"
+
+
 def describe_failure(failure: Failure) -> str:
     error = failure.value
     if isinstance(error, HttpError):
@@ -34,11 +67,16 @@ def describe_failure(failure: Failure) -> str:
     if isinstance(error, DownloadTimeoutError | twisted_errors.TimeoutError):
         return f"timed out ({error})" if str(error) else "timed out"
     if isinstance(error, DownloadCancelledError):
+        too_large = _too_large(error)
+        if too_large is not None:
+            return too_large
         return f"download cancelled ({error})" if str(error) else "download cancelled"
     if isinstance(error, ResponseDataLossError):
         return "the response was cut short"
     if isinstance(error, DownloadFailedError | twisted_errors.ConnectError):
         return f"download failed: {error}"
+    if isinstance(error, IgnoreRequest) and "max redirections" in str(error):
+        return _redirects(failure)
     if isinstance(error, IgnoreRequest):
         return str(error) or "request refused (robots.txt or a size limit)"
     return f"{type(error).__name__}: {error}"

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from db.store import get_source, record_poll
 from spiders.config import CrawlConfig, SourceConfig
-from spiders.feed import FeedSpider
+from spiders.kinds import spider_for
 from spiders.outcome import PollOutcome
 from spiders.settings import scrapy_settings
 
@@ -42,7 +42,7 @@ class CrawlWorker:
         validators = (state.etag, state.last_modified) if state else (None, None)
         try:
             await self.runner.crawl(
-                FeedSpider,
+                spider_for(source.kind),
                 source=source,
                 crawl=self.crawl,
                 archive=self.archive,

@@ -1,0 +1,291 @@
+"""What every source spider shares: the source request, following article links, the article page.
+
+A kind of source (feed, sitemap, listing) only says how its document lists articles; the
+request headers, conditional GET, the known-URL check and what counts as an article page are
+the same for all, and live here once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, NamedTuple
+from urllib.parse import urljoin
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from sqlalchemy import Engine
+from twisted.python.failure import Failure
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+from db.store import known_urls, record_rejected
+from spiders.config import CrawlConfig, SourceConfig
+from spiders.extract import EntryHint
+from spiders.failures import describe_failure, failed_url
+from spiders.items import PageItem
+from spiders.outcome import PollOutcome
+from spiders.urls import canonical_url, is_http_url
+
+__all__ = [
+    "HTML_TYPES",
+    "ArticleLink",
+    "SourceSpider",
+    "UndecodablePage",
+    "absolute_url",
+    "content_type",
+    "decode_page",
+    "header",
+]
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+# A multi-byte UTF-8 sequence; used to tell damaged UTF-8 from a legacy 8-bit encoding.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Above this share of control characters, the "text" is binary data served as a page.
+_MAX_CONTROL_SHARE = 0.01
+# Labels that browsers read as windows-1252, whose printable range is a superset of theirs.
+# windows-1252 as browsers decode it: its five undefined bytes become C1 controls.
+_CP1252 = {
+    byte: bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in range(0x80, 0xA0)
+}
+_AS_CP1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
+
+
+def header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def content_type(response: Response) -> str:
+    """The response's media type and parameters, lower case; empty when the server sent none."""
+    return (header(response, b"Content-Type") or "").lower()
+
+
+class ArticleLink(NamedTuple):
+    """An article link a source lists; `dated` decides whether it is recent enough to follow."""
+
+    url: str
+    hint: EntryHint
+    dated: datetime | None = None
+
+
+class UndecodablePage(ValueError):
+    """Bytes that no declared or likely encoding turns into text."""
+
+
+def decode_page(body: bytes, content_type_header: str | None) -> str:
+    """The page's text, decoded as a browser would, minus the mistakes publishers make.
+
+    A page that is not valid UTF-8 while declaring UTF-8 (in the header or a <meta>) is
+    nearly always windows-1252 written by an old CMS: decoding it as declared would turn
+    every accented letter into U+FFFD. Valid UTF-8 wins over a declared legacy charset for
+    the same reason the other way round.
+    """
+    bom_encoding, bom = read_bom(body)
+    if bom_encoding is not None and bom is not None:
+        return _checked(body[len(bom) :].decode(bom_encoding, errors="replace"))
+    try:
+        return _checked(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    declared = http_content_type_encoding(content_type_header) or html_body_declared_encoding(body)
+    declared = (declared or "").lower()
+    if declared and declared not in _AS_CP1252 and declared not in {"utf-8", "utf8"}:
+        try:
+            return _checked(body.decode(declared))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    valid = len(_UTF8_SEQUENCE.findall(body))
+    text = body.decode("utf-8", errors="replace")
+    if valid > text.count("\ufffd"):
+        return _checked(text)  # UTF-8 with a few damaged bytes: keep the good ones
+    return _checked(body.decode("latin-1").translate(_CP1252))
+
+
+def _checked(text: str) -> str:
+    controls = len(_CONTROL.findall(text))
+    if controls and controls > _MAX_CONTROL_SHARE * len(text):
+        raise UndecodablePage(
+            f"undecodable text: {controls} control characters in {len(text)}, "
+            "binary data rather than a page"
+        )
+    return text
+
+
+class SourceSpider(scrapy.Spider):
+    """One poll of one source: fetch its document, follow the new article links it lists."""
+
+    kind: ClassVar[str]
+
+    def __init__(
+        self,
+        source: SourceConfig,
+        crawl: CrawlConfig,
+        archive: Engine,
+        outcome: PollOutcome,
+        validators: tuple[str | None, str | None] = (None, None),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=f"{self.kind}:{source.name}", **kwargs)
+        self.source = source
+        self.crawl_config = crawl
+        self.archive = archive
+        self.outcome = outcome
+        self.validators = validators
+        # Canonical URLs already followed in this poll: several listing pages or sitemaps may
+        # name one article, and it is counted and fetched once.
+        self._followed: set[str] = set()
+        self.oldest = datetime.now(UTC) - timedelta(days=source.effective_max_age_days(crawl))
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        conditional: dict[str, str] = {}
+        etag, last_modified = self.validators
+        if etag:
+            conditional["If-None-Match"] = etag
+        if last_modified:
+            conditional["If-Modified-Since"] = last_modified
+        yield self.request(
+            self.source.url,
+            callback=self._parse_start,
+            errback=self.source_failed,
+            headers=conditional,
+            meta={"handle_httpstatus_list": [304], **self.source_meta()},
+        )
+
+    def source_meta(self) -> dict[str, Any]:
+        """Request meta for the source's own documents (size limits, say)."""
+        return {}
+
+    def request(
+        self,
+        url: str,
+        callback: Callable[..., Any],
+        errback: Callable[[Failure], Any],
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> scrapy.Request:
+        """A request for this source: its configured headers travel with every one.
+
+        Scrapy's duplicate filter is off: the spider follows each canonical URL once itself,
+        and the filter would silently drop the second hop of a redirect loop (A -> B -> A)
+        where the redirect limit gives a reason to log.
+        """
+        kwargs.setdefault("dont_filter", True)
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=errback,
+            headers={**self.source.headers, **(headers or {})},
+            **kwargs,
+        )
+
+    def source_failed(self, failure: Failure) -> None:
+        self.outcome.error = describe_failure(failure)
+
+    def _parse_start(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            self.outcome.not_modified = True
+            return
+        yield from self.parse_source(response)
+
+    def parse_source(self, response: Response) -> Iterator[Any]:
+        """Read the source's own document; yield requests for what it lists."""
+        raise NotImplementedError
+
+    def remember_validators(self, response: Response) -> None:
+        """Keep the ETag and Last-Modified of a source document that was read successfully."""
+        self.outcome.etag = header(response, b"ETag")
+        self.outcome.last_modified = header(response, b"Last-Modified")
+
+    def is_too_old(self, published: datetime | None) -> bool:
+        # An entry without a date is followed: the page itself may well be new.
+        return published is not None and published < self.oldest
+
+    def follow_articles(
+        self, links: Iterable[ArticleLink], base_url: str
+    ) -> Iterator[scrapy.Request]:
+        """Requests for new, wanted, recent article links; known ones are counted, not fetched."""
+        wanted: dict[str, tuple[str, EntryHint]] = {}
+        for raw, hint, dated in links:
+            link = absolute_url(base_url, raw)
+            if link is None:
+                continue
+            try:
+                canonical = canonical_url(link)
+            except ValueError as exc:
+                self.outcome.warnings.append(f"entry link skipped: {exc}")
+                continue
+            if canonical in self._followed or canonical in wanted:
+                continue
+            if not self.source.wants(canonical):
+                continue
+            self.outcome.entries += 1
+            if self.is_too_old(dated):
+                self.outcome.too_old += 1
+                continue
+            wanted[canonical] = (link, hint)
+        self._followed.update(wanted)
+        known = known_urls(self.archive, wanted)
+        self.outcome.known += len(known)
+        for canonical, (link, hint) in wanted.items():
+            if canonical in known:
+                continue
+            yield self.request(
+                link,
+                callback=self.parse_article,
+                errback=self.article_failed,
+                cb_kwargs={"canonical": canonical, "hint": hint},
+            )
+
+    def article_failed(self, failure: Failure) -> None:
+        self.outcome.failed_pages += 1
+        url = failed_url(failure)
+        logger.warning(
+            "source %s: cannot fetch %s: %s", self.source.name, url, describe_failure(failure)
+        )
+
+    def parse_article(
+        self, response: Response, canonical: str, hint: EntryHint
+    ) -> Iterator[PageItem]:
+        self.outcome.fetched += 1
+        media_type = content_type(response)
+        if not isinstance(response, TextResponse) or (
+            media_type and not media_type.startswith(HTML_TYPES)
+        ):
+            self._reject(
+                canonical, f"not an HTML page ({media_type or 'no content type'}) at {response.url}"
+            )
+            return
+        try:
+            text = decode_page(response.body, header(response, b"Content-Type"))
+        except UndecodablePage as exc:
+            self._reject(canonical, f"{exc} at {response.url}")
+            return
+        yield PageItem(
+            source=self.source.name,
+            url=canonical,
+            fetched_url=response.url,
+            # Re-encoded so that extraction reads the characters decided here, whatever the
+            # page's own <meta> claims.
+            body=text.encode("utf-8"),
+            hint=hint,
+            lang_hint=self.source.lang,
+        )
+
+    def _reject(self, canonical: str, reason: str) -> None:
+        self.outcome.failed_pages += 1
+        logger.warning("source %s: %s", self.source.name, reason)
+        record_rejected(self.archive, canonical, self.source.name, reason)
+
+
+def absolute_url(base_url: str, raw: str) -> str | None:
+    """`raw` resolved against the page it appeared on; None unless it is an http(s) URL."""
+    link = urljoin(base_url, raw.strip())
+    return link if is_http_url(link) else None
