@@ -7,9 +7,6 @@ crawl runs as a user runs it: a separate process started through the CLI.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import tomllib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -21,6 +18,7 @@ import pytest
 from sqlmodel import Session, create_engine, select
 
 from db.models import Article, Delivery, Source
+from tests.support.cli import run_cli
 from tests.support.configs import shipped_rules, write_config
 from tests.support.smtp import Inbox, SmtpServer, free_port
 from tests.support.webserver import Reply, WebServer, rss, serving
@@ -45,16 +43,6 @@ def _site(server: WebServer) -> None:
         entries.append({"title": name, "link": link, "pubDate": format_datetime(datetime.now(UTC))})
     server.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private/\n"))
     server.route("/feed.xml", Reply(200, rss(entries), {"Content-Type": "application/rss+xml"}))
-
-
-def _crawl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newswatch", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ, "CI": "1"},
-    )
 
 
 @pytest.fixture
@@ -86,13 +74,13 @@ def test_crawl_stores_each_page_once_and_alerts_once(tmp_path: Path, smtp: SmtpS
             rules=rules,
             alerts={"channels": {"email": email}},
         )
-        seeded = _crawl(config, "seeds", "import")
+        seeded = run_cli(config, "seeds", "import")
         assert seeded.returncode == 0, seeded.stderr
-        first = _crawl(config, "crawl")
+        first = run_cli(config, "crawl")
         assert first.returncode == 0, first.stderr
         first_requests = server.requests()
         server.clear_log()
-        second = _crawl(config, "crawl")
+        second = run_cli(config, "crawl")
         assert second.returncode == 0, second.stderr
         second_requests = server.requests()
 
@@ -164,7 +152,7 @@ def test_crawl_stores_each_page_once_and_alerts_once(tmp_path: Path, smtp: SmtpS
     assert "0 new articles" in second.stderr
 
     # The export carries the contract fields for every article, seeds included.
-    exported = _crawl(config, "export", "--format", "jsonl")
+    exported = run_cli(config, "export", "--format", "jsonl")
     records = [json.loads(line) for line in exported.stdout.splitlines()]
     assert len(records) == 5 + len(by_name)
     by_id = {r["id"]: r for r in records}
@@ -173,10 +161,10 @@ def test_crawl_stores_each_page_once_and_alerts_once(tmp_path: Path, smtp: SmtpS
     assert "china_russia_military_support" in by_id[original.id]["rules"]
     assert by_id[original.id]["source"] == "site"
 
-    found = _crawl(config, "search", "Drohnen")
+    found = run_cli(config, "search", "Drohnen")
     assert found.returncode == 0
     assert by_name["de_drohnen.html"].title in found.stdout
-    shown = _crawl(config, "show", str(copy.id))
+    shown = run_cli(config, "show", str(copy.id))
     assert f"duplicate:  of #{original.id} by text-hash" in shown.stdout
 
 
@@ -206,7 +194,7 @@ def test_broken_sources_are_logged_once_each_and_the_crawl_goes_on(tmp_path: Pat
                 {"name": "server-error", "kind": "feed", "url": server.url("/error.xml")},
             ],
         )
-        done = _crawl(config, "crawl")
+        done = run_cli(config, "crawl")
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
 

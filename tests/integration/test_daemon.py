@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -13,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from tests.support.cli import start_daemon
 from tests.support.configs import write_config
 from tests.support.webserver import Reply, WebServer, rss, serving
 
@@ -63,12 +62,7 @@ def test_daemon_polls_logs_failures_and_stops_on_sigterm(tmp_path: Path) -> None
         )
         log = tmp_path / "daemon.log"
         with log.open("w") as handle:
-            daemon = subprocess.Popen(
-                [sys.executable, "-m", "newswatch", "--config", str(config), "run"],
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "CI": "1"},
-            )
+            daemon = start_daemon(config, stdout=handle, stderr=subprocess.STDOUT)
         try:
             done = _wait_for(lambda: log.read_text().count("source ") >= 3, 60)
             assert done, log.read_text()
@@ -106,12 +100,7 @@ def test_daemon_stops_on_sigint_with_nothing_reachable(tmp_path: Path) -> None:
         tmp_path,
         sources=[{"name": "gone", "kind": "feed", "url": "http://no-such-host.invalid/rss"}],
     )
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "newswatch", "--config", str(config), "run"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    daemon = start_daemon(config, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     time.sleep(6)
     daemon.send_signal(signal.SIGINT)
     output, _ = daemon.communicate(timeout=15)

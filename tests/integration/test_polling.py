@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from tests.support.cli import run_cli, start_daemon
 from tests.support.configs import write_config
 from tests.support.webserver import Reply, WebServer, rss, serving
 
@@ -40,16 +39,6 @@ def _feed_route(server: WebServer, answers: list[int]) -> None:
     server.route("/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n"))
 
 
-def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newswatch", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "CI": "1"},
-    )
-
-
 def test_unchanged_feed_costs_one_request_per_poll(tmp_path: Path) -> None:
     answers: list[int] = []
     with serving() as server:
@@ -67,13 +56,7 @@ def test_unchanged_feed_costs_one_request_per_poll(tmp_path: Path) -> None:
                 }
             ],
         )
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "newswatch", "--config", str(config), "run"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "CI": "1"},
-        )
+        daemon = start_daemon(config, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             deadline = time.monotonic() + 60
             while len(answers) < 4 and time.monotonic() < deadline:
@@ -91,7 +74,7 @@ def test_unchanged_feed_costs_one_request_per_poll(tmp_path: Path) -> None:
     assert len(requests) == 2 + len(answers)
     assert "not modified since the last poll" in log
 
-    table = _cli(config, "sources")
+    table = run_cli(config, "sources")
     assert table.returncode == 0, table.stderr
     [row] = [line for line in table.stdout.splitlines() if line.startswith("local ")]
     assert " feed " in row and " 2s " in row and "never" not in row
@@ -118,7 +101,7 @@ def test_sources_check_reports_each_source(tmp_path: Path) -> None:
                 },
             ],
         )
-        checked = _cli(config, "sources", "--check")
+        checked = run_cli(config, "sources", "--check")
     lines = {line.split()[1]: line for line in checked.stdout.splitlines()}
     assert checked.returncode == 1
     assert lines["feed"].startswith("ok") and "1 entries" in lines["feed"]

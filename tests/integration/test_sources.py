@@ -7,9 +7,6 @@ article pages are the fixtures of tests/data/pages.
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
-import sys
 import time
 import tomllib
 from collections.abc import Callable
@@ -22,6 +19,7 @@ from xml.sax.saxutils import escape
 from sqlmodel import Session, create_engine, select
 
 from db.models import Article, RejectedPage
+from tests.support.cli import run_cli
 from tests.support.configs import write_config
 from tests.support.webserver import Reply, WebServer, rss, serving
 
@@ -31,16 +29,6 @@ EXPECTED: dict[str, dict[str, Any]] = tomllib.loads(
 )
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 NOW = datetime.now(UTC)
-
-
-def _crawl(config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "newswatch", "--config", str(config), "crawl"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "CI": "1"},
-    )
 
 
 def _page(server: WebServer, path: str, fixture: str) -> str:
@@ -140,11 +128,11 @@ def test_sitemap_index_leads_through_a_gzipped_news_sitemap_to_new_recent_articl
             "deny": ["*/private/*"],
         }
         config = write_config(tmp_path, sources=[source])
-        first = _crawl(config)
+        first = run_cli(config, "crawl")
         assert first.returncode == 0, first.stderr
         first_paths = _paths(server.requests())
         server.clear_log()
-        second = _crawl(config)
+        second = run_cli(config, "crawl")
         assert second.returncode == 0, second.stderr
         second_paths = _paths(server.requests())
 
@@ -226,11 +214,11 @@ def test_listing_pages_lead_to_their_article_links_only_down_to_depth(tmp_path: 
             "depth": 2,
         }
         config = write_config(tmp_path, sources=[source])
-        first = _crawl(config)
+        first = run_cli(config, "crawl")
         assert first.returncode == 0, first.stderr
         first_requests = server.requests()
         server.clear_log()
-        second = _crawl(config)
+        second = run_cli(config, "crawl")
         assert second.returncode == 0, second.stderr
         second_requests = server.requests()
 
@@ -379,7 +367,7 @@ def test_bad_input_gives_one_clear_line_each_and_the_crawl_goes_on(tmp_path: Pat
             crawl={"retry_times": 0, "download_timeout_seconds": 1.0, "max_page_bytes": 100_000},
             sources=sources,
         )
-        done = _crawl(config)
+        done = run_cli(config, "crawl")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     lines = done.stderr.splitlines()
@@ -443,7 +431,7 @@ def test_a_feed_sends_the_source_headers_and_follows_only_wanted_links(tmp_path:
         # write_config's TOML has no inline tables; the last [[sources]] gets its headers here.
         with config.open("a", encoding="utf-8") as file:
             file.write('[sources.headers]\n"X-Desk" = "loopback"\n')
-        done = _crawl(config)
+        done = run_cli(config, "crawl")
         requests = _paths(server.requests())
     assert done.returncode == 0, done.stderr
     assert "/world/story.html" in requests
