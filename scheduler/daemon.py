@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from datetime import datetime
 from typing import Any
 
@@ -89,6 +91,24 @@ def build_scheduler(
     return scheduler, jobs
 
 
+SHUTDOWN_GRACE_SECONDS = 3.0
+
+
+async def _stop_crawls(service: Service) -> None:
+    try:
+        await asyncio.wait_for(service.stop(), SHUTDOWN_GRACE_SECONDS)
+    except TimeoutError:
+        # Crawls stuck in DNS lookups or on silent servers hold reactor threads that would keep
+        # the process alive for the resolver's whole timeout. Nothing of theirs is half-written
+        # (each store is one transaction), so once alert work has committed the process ends.
+        await service.quiesce()
+        logger.warning(
+            "crawls still under way after %.0fs abandoned; daemon stopped", SHUTDOWN_GRACE_SECONDS
+        )
+        logging.shutdown()
+        os._exit(0)
+
+
 def run_daemon(
     service: Service,
     sources: list[SourceConfig],
@@ -107,8 +127,16 @@ def run_daemon(
     def stop() -> Any:
         logger.info("stopping: no new polls; ending crawls under way")
         scheduler.shutdown(wait=False)
-        return deferred_from_coro(service.stop())
+        return deferred_from_coro(_stop_crawls(service))
 
+    def on_signal(signum: int, _frame: object) -> None:
+        logger.info("received %s", signal.Signals(signum).name)
+        running.callFromThread(running.stop)
+
+    # Set explicitly: a process started in the background by a shell inherits SIGINT ignored,
+    # and the reactor would then leave it so; the daemon must stop on SIGINT and SIGTERM.
+    running.callWhenRunning(signal.signal, signal.SIGINT, on_signal)
+    running.callWhenRunning(signal.signal, signal.SIGTERM, on_signal)
     running.callWhenRunning(start)
     running.addSystemEventTrigger("before", "shutdown", stop)
     running.run()

@@ -72,7 +72,7 @@ class PollJobs:
         return outcome
 
     def pace(self, source: SourceConfig, outcome: PollOutcome) -> None:
-        if self.scheduler is None:
+        if self.scheduler is None or outcome.interrupted:
             return
         job = self.scheduler.get_job(poll_job_id(source.name))
         state = get_source(self.service.archive, source.name)

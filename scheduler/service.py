@@ -92,3 +92,8 @@ class Service:
 
     async def stop(self) -> None:
         await self.worker.stop()
+
+    async def quiesce(self) -> None:
+        """Wait for an evaluation or dispatch under way to commit, so none is cut in half."""
+        async with self._alerting:
+            pass

@@ -17,6 +17,7 @@ class PollOutcome:
     failed_pages: int = 0  # pages that could not be fetched or yielded no article
     not_modified: bool = False  # the source answered 304
     error: str | None = None  # why the source itself failed, if it did
+    interrupted: bool = False  # cut short by shutdown: no verdict on the source
     etag: str | None = None
     last_modified: str | None = None
     warnings: list[str] = field(default_factory=list)

@@ -34,6 +34,7 @@ class CrawlWorker:
         self.archive = archive
         self.crawl = crawl
         self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
+        self.stopping = False
 
     async def poll(self, source: SourceConfig) -> PollOutcome:
         """Poll one source: its new entries are fetched, extracted and stored; state recorded."""
@@ -52,6 +53,12 @@ class CrawlWorker:
         except Exception as exc:  # a crawl must never take the daemon down with it
             logger.exception("source %s: the crawl itself failed", source.name)
             outcome.error = f"crawl failed: {type(exc).__name__}: {exc}"
+        if self.stopping:
+            # Cut short by shutdown: what it saw is no verdict on the source.
+            outcome.error = "interrupted by shutdown"
+            outcome.interrupted = True
+            logger.debug("source %s: poll interrupted by shutdown", source.name)
+            return outcome
         record_poll(
             self.archive,
             source.name,
@@ -70,4 +77,5 @@ class CrawlWorker:
         return outcome
 
     async def stop(self) -> None:
+        self.stopping = True
         await self.runner.stop()

@@ -100,9 +100,24 @@ def test_daemon_stops_on_sigint_with_nothing_reachable(tmp_path: Path) -> None:
         tmp_path,
         sources=[{"name": "gone", "kind": "feed", "url": "http://no-such-host.invalid/rss"}],
     )
-    daemon = start_daemon(config, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    time.sleep(6)
-    daemon.send_signal(signal.SIGINT)
-    output, _ = daemon.communicate(timeout=15)
+    # The daemon's own handler: even started with SIGINT ignored (as a shell does for a
+    # background job), it stops on SIGINT.
+    daemon = start_daemon(
+        config,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        time.sleep(6)
+        daemon.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        output, _ = daemon.communicate(timeout=15)
+        assert time.monotonic() - started < 8
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.communicate()
     assert daemon.returncode == 0, output
     assert "source gone (http://no-such-host.invalid/rss): failed: DNS lookup failed" in output
+    assert "received SIGINT" in output
