@@ -8,7 +8,6 @@ the same for all, and live here once.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, NamedTuple
@@ -18,10 +17,10 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from sqlalchemy import Engine
 from twisted.python.failure import Failure
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
 from db.store import known_urls, record_rejected
 from spiders.config import CrawlConfig, SourceConfig
+from spiders.encoding import UndecodablePage, decode_page
 from spiders.extract import EntryHint
 from spiders.failures import describe_failure, failed_url
 from spiders.items import PageItem
@@ -32,30 +31,14 @@ __all__ = [
     "HTML_TYPES",
     "ArticleLink",
     "SourceSpider",
-    "UndecodablePage",
     "absolute_url",
     "content_type",
-    "decode_page",
     "header",
 ]
 
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-# A multi-byte UTF-8 sequence; used to tell damaged UTF-8 from a legacy 8-bit encoding.
-_UTF8_SEQUENCE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
-# Above this share of control characters, the "text" is binary data served as a page.
-_MAX_CONTROL_SHARE = 0.01
-# Labels that browsers read as windows-1252, whose printable range is a superset of theirs.
-# windows-1252 as browsers decode it: its five undefined bytes become C1 controls.
-_CP1252 = {
-    byte: bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in range(0x80, 0xA0)
-}
-_AS_CP1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
 
 
 def header(response: Response, name: bytes) -> str | None:
@@ -74,49 +57,6 @@ class ArticleLink(NamedTuple):
     url: str
     hint: EntryHint
     dated: datetime | None = None
-
-
-class UndecodablePage(ValueError):
-    """Bytes that no declared or likely encoding turns into text."""
-
-
-def decode_page(body: bytes, content_type_header: str | None) -> str:
-    """The page's text, decoded as a browser would, minus the mistakes publishers make.
-
-    A page that is not valid UTF-8 while declaring UTF-8 (in the header or a <meta>) is
-    nearly always windows-1252 written by an old CMS: decoding it as declared would turn
-    every accented letter into U+FFFD. Valid UTF-8 wins over a declared legacy charset for
-    the same reason the other way round.
-    """
-    bom_encoding, bom = read_bom(body)
-    if bom_encoding is not None and bom is not None:
-        return _checked(body[len(bom) :].decode(bom_encoding, errors="replace"))
-    try:
-        return _checked(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        pass
-    declared = http_content_type_encoding(content_type_header) or html_body_declared_encoding(body)
-    declared = (declared or "").lower()
-    if declared and declared not in _AS_CP1252 and declared not in {"utf-8", "utf8"}:
-        try:
-            return _checked(body.decode(declared))
-        except (LookupError, UnicodeDecodeError):
-            pass
-    valid = len(_UTF8_SEQUENCE.findall(body))
-    text = body.decode("utf-8", errors="replace")
-    if valid > text.count("\ufffd"):
-        return _checked(text)  # UTF-8 with a few damaged bytes: keep the good ones
-    return _checked(body.decode("latin-1").translate(_CP1252))
-
-
-def _checked(text: str) -> str:
-    controls = len(_CONTROL.findall(text))
-    if controls and controls > _MAX_CONTROL_SHARE * len(text):
-        raise UndecodablePage(
-            f"undecodable text: {controls} control characters in {len(text)}, "
-            "binary data rather than a page"
-        )
-    return text
 
 
 class SourceSpider(scrapy.Spider):

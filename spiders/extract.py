@@ -18,9 +18,9 @@ import py3langid
 import trafilatura
 from courlan.urlutils import get_tldinfo
 from trafilatura.settings import Document
-from w3lib.encoding import html_to_unicode
 
 from db.draft import ArticleDraft
+from spiders.encoding import UndecodablePage, decode_page
 from spiders.urls import canonical_url
 
 __all__ = ["EntryHint", "ExtractionError", "decode_html", "extract"]
@@ -86,8 +86,12 @@ def extract(
     characters, or no title (neither on the page nor in `hint`).
     """
     hint = hint or EntryHint()
+    try:
+        page = decode_html(html)
+    except UndecodablePage as exc:
+        raise ExtractionError(url, "no article text found", str(exc)) from exc
     document = trafilatura.bare_extraction(
-        decode_html(html),
+        page,
         url=fetched_url or url,
         with_metadata=True,
         include_comments=False,
@@ -134,23 +138,8 @@ def extract(
 
 
 def decode_html(html: bytes | str) -> str:
-    """The page as text: a BOM, then valid UTF-8, then the declared charset, then windows-1252.
-
-    Valid UTF-8 with non-ASCII bytes wins over a declared legacy charset, because pages that
-    declare ISO-8859-1 while serving UTF-8 are common and the reverse never validates.
-    """
-    if isinstance(html, str):
-        return html
-    try:
-        decoded = html.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if not html.isascii():
-            return decoded.removeprefix("\ufeff")
-    # ISO-8859-1 declarations map to windows-1252 here, as browsers do.
-    _encoding, decoded = html_to_unicode(None, html, default_encoding="cp1252")
-    return decoded
+    """The page as text (see `spiders.encoding.decode_page`); str is taken as it is."""
+    return html if isinstance(html, str) else decode_page(html, None)
 
 
 def normalise_text(text: str) -> str:
