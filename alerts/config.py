@@ -1,4 +1,4 @@
-"""The alerting sections of config.toml: `[[rules]]` and `[alerts]` with its channels."""
+"""The alerting sections of config.toml: `[[rules]]`, `[groups]`, `[[entities]]`, `[alerts]`."""
 
 from __future__ import annotations
 
@@ -6,59 +6,59 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-# A group is a list of alternatives; a bare string is a group of one.
-TermGroup = list[str]
+# A named term group: one query, or a list of queries any of which may match (`a OR b OR ...`).
+GroupDefinition = str | list[str]
+
+EntityKind = Literal[
+    "person", "organisation", "company", "unit", "place", "weapon_system", "programme"
+]
 
 
-def _as_groups(value: object) -> object:
-    if isinstance(value, list):
-        return [[item] if isinstance(item, str) else item for item in value]
-    return value
-
-
-class TermLists(BaseModel):
-    """Which terms an article must, may and must not contain.
-
-    Terms match whole words, ignoring case and accents; `word*` matches any word that starts
-    with `word` (German and Dutch compounds, Slavic endings); several words match as a phrase.
-    """
+class RuleConfig(BaseModel):
+    """One rule: a query (see alerts.query). The topic rule decides `relevant`; others alert."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    all: list[TermGroup] = Field(
-        default_factory=list,
-        description="every group must be present (a group is a list of alternatives)",
-    )
-    any: list[str] = Field(default_factory=list, description="at least one of these, if given")
-    none: list[str] = Field(default_factory=list, description="none of these may be present")
-
-    _groups = field_validator("all", mode="before")(_as_groups)
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> TermLists:
-        if not self.all and not self.any:
-            raise ValueError("a rule needs terms in 'all' or 'any'")
-        if any(not group for group in self.all):
-            raise ValueError("'all' has an empty group")
-        return self
-
-
-class RuleConfig(TermLists):
-    """One rule. The topic rule decides whether an article is relevant; others alert."""
-
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
+    query: str = Field(min_length=1, description="the query, in the rule language")
     topic: bool = Field(default=False, description="this rule decides `relevant`")
     require_topic: bool = Field(default=False, description="fire only on relevant articles")
     severity: Literal["info", "low", "medium", "high"] = "medium"
     channels: list[str] = Field(default_factory=list)
-    langs: list[str] = Field(
-        default_factory=list, description="only articles in these languages (empty: all)"
+    novelty: bool = Field(
+        default=False,
+        description="fire only when a watchlisted entity it found is new to relevant coverage",
     )
-    variants: dict[str, TermLists] = Field(
-        default_factory=dict,
-        description="per-language term lists used instead of the rule's own for that language",
+    novelty_days: int | None = Field(
+        default=None, gt=0, description="new within this many days (default: the whole archive)"
     )
+
+    @model_validator(mode="after")
+    def _novelty_days_need_novelty(self) -> RuleConfig:
+        if self.novelty_days is not None and not self.novelty:
+            raise ValueError("novelty_days is set but novelty is not true")
+        return self
+
+
+class EntityConfig(BaseModel):
+    """A watchlisted entity: its name and aliases (any language or script) and its tags."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    kind: EntityKind
+    aliases: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    description: str = ""
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_names(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            if not tag or any(ch.isspace() or ch == "#" for ch in tag):
+                raise ValueError(f"a tag is one word without '#', found {tag!r}")
+        return tags
 
 
 class EmailChannelConfig(BaseModel):

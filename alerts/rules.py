@@ -1,285 +1,83 @@
-"""Rules compiled into a matcher, and the word index of an article they are matched against.
+"""The configured rules, term groups and entity watchlist, compiled once into one matcher.
 
-An article is tokenised once (`index_article`): the title and text are folded (case and
-accents dropped, `db.text.fold`) and split into `\\w+` words, each remembering where it sits
-in the ORIGINAL text, so that a match can be shown and highlighted as the reader wrote it.
-Every rule of a `RuleSet` is then evaluated against that index; a term is looked up once per
-article however many rules share it.
+`RuleSet(rules, groups, entities)` parses every query (alerts.query), replaces each `@group`
+by its definition, and compiles all terms into one Aho-Corasick automaton (alerts.matcher).
+`RuleSet.analyse` then gives, for one article, the rules that matched with the hits that made
+them match, and the watchlisted entities it names; `RuleSet.match` the matches alone.
 
-Term syntax (see `alerts.config.TermLists`): a term matches whole words; `word*` matches any
-word starting with `word`; several words match consecutive words of the same field, whatever
-punctuation or line breaks lie between them, and any of them may carry a `*`
-(`militärisch* Hilfe`).
+All errors of a configuration are collected into one `RuleError`, each line naming the rule
+(or group or entity), the column and what was expected.
 """
 
 from __future__ import annotations
 
-import bisect
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from alerts.config import RuleConfig, TermLists
-from db.text import fold
+from alerts.config import EntityConfig, GroupDefinition, RuleConfig
+from alerts.hits import Hit
+from alerts.matcher import (
+    ArticleScan,
+    CompiledEntity,
+    EntityFound,
+    EntityIndex,
+    Scanner,
+    entities_of,
+    index_words,
+    lang_key,
+    needs_terms,
+    positive_terms,
+)
+from alerts.query import (
+    And,
+    EntityRef,
+    GroupRef,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    QueryError,
+    Scope,
+    Source,
+    Term,
+    compile_term,
+    parse_query,
+)
+from alerts.tokens import tokenise
 
-FieldName = Literal["title", "text"]
+__all__ = [
+    "MAX_HITS_PER_TERM",
+    "Analysis",
+    "EntityFound",
+    "Hit",
+    "RuleError",
+    "RuleMatch",
+    "RuleSet",
+    "compile_term",
+    "lang_key",
+    "tokenise",
+]
 
 # Enough positions to show and highlight a term; an article repeating it 200 times says no more.
 MAX_HITS_PER_TERM = 10
 
-_WORD = re.compile(r"\w+")
-_TERM_WORD = re.compile(r"(\w+)(\*?)")
-# A star that does not directly follow a word, or that is followed by more of one.
-_LOOSE_STAR = re.compile(r"(?<!\w)\*|\*\w")
-
 
 class RuleError(ValueError):
-    """A rule's term cannot be compiled (names the rule and the term)."""
+    """Rules, groups or entities that cannot be compiled; `errors` holds one line per problem."""
 
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    word: str  # folded
-    field: FieldName
-    start: int  # offsets in the original field text
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One occurrence of a term: where it is in the original field text, and how it reads there."""
-
-    term: str
-    field: FieldName
-    start: int
-    end: int
-    found: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "term": self.term,
-            "field": self.field,
-            "start": self.start,
-            "end": self.end,
-            "found": self.found,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Hit:
-        field_name = data["field"]
-        if field_name not in ("title", "text"):
-            raise ValueError(f"unknown field {field_name!r} in a stored match")
-        return cls(
-            term=str(data["term"]),
-            field=field_name,
-            start=int(data["start"]),
-            end=int(data["end"]),
-            found=str(data["found"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """A compiled term: its folded words, and for each whether it is a prefix (`word*`)."""
-
-    source: str  # as written in the config, reported in hits
-    words: tuple[str, ...]
-    prefixes: tuple[bool, ...]
-
-    def accepts(self, position: int, word: str) -> bool:
-        wanted = self.words[position]
-        return word.startswith(wanted) if self.prefixes[position] else word == wanted
-
-
-def compile_term(term: str, rule: str = "?") -> Term:
-    written = term.strip()
-    folded = fold(written)
-    if _LOOSE_STAR.search(folded):
-        raise RuleError(f"rule {rule!r}: term {term!r}: '*' may only end a word")
-    parts = _TERM_WORD.findall(folded)
-    if not parts:
-        raise RuleError(f"rule {rule!r}: term {term!r} has no words")
-    return Term(
-        source=written,
-        words=tuple(word for word, _ in parts),
-        prefixes=tuple(star == "*" for _, star in parts),
-    )
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    return fold(ch)
-
-
-def _fold_with_origin(text: str) -> tuple[str, list[int] | None]:
-    """`fold(text)`, with the original index of every folded character (None: identical).
-
-    Folding is per character (NFKD, dropping marks and casefolding need no context), so the
-    folded text is built char by char and every folded char points back to its source; that
-    also keeps a word written with decomposed accents ("Pe\\u0301kin") one word.
-    """
-    if text.isascii():
-        return text.lower(), None
-    pieces: list[str] = []
-    origin: list[int] = []
-    for index, ch in enumerate(text):
-        piece = _fold_char(ch)
-        pieces.append(piece)
-        origin.extend([index] * len(piece))
-    return "".join(pieces), origin
-
-
-def tokenise(text: str, field_name: FieldName) -> list[Token]:
-    folded, origin = _fold_with_origin(text)
-    if origin is None:
-        return [Token(m.group(), field_name, m.start(), m.end()) for m in _WORD.finditer(folded)]
-    tokens: list[Token] = []
-    for m in _WORD.finditer(folded):
-        start = origin[m.start()]
-        end = origin[m.end() - 1] + 1
-        # Trailing combining marks fold to nothing but belong to the word ("cafe\u0301").
-        while end < len(text) and unicodedata.combining(text[end]):
-            end += 1
-        tokens.append(Token(m.group(), field_name, start, end))
-    return tokens
-
-
-@dataclass(slots=True)
-class ArticleIndex:
-    """The words of one article, looked up by exact word or by prefix."""
-
-    title: str
-    text: str
-    tokens: list[Token]
-    positions: dict[str, list[int]]
-    words: list[str]  # sorted distinct words, for prefix lookups
-    _found: dict[Term, list[Hit]] = field(default_factory=dict)
-
-    def _original(self, token_field: FieldName) -> str:
-        return self.title if token_field == "title" else self.text
-
-    def _candidates(self, word: str, prefix: bool) -> Iterable[int]:
-        if not prefix:
-            return self.positions.get(word, ())
-        first = bisect.bisect_left(self.words, word)
-        found: list[int] = []
-        for candidate in self.words[first:]:
-            if not candidate.startswith(word):
-                break
-            found.extend(self.positions[candidate])
-        return sorted(found)
-
-    def _phrase_at(self, first: int, term: Term) -> Token | None:
-        """The last token of `term` if it starts at token `first`, else None."""
-        last = first + len(term.words) - 1
-        if last >= len(self.tokens) or self.tokens[last].field != self.tokens[first].field:
-            return None
-        for offset in range(1, len(term.words)):
-            if not term.accepts(offset, self.tokens[first + offset].word):
-                return None
-        return self.tokens[last]
-
-    def find(self, term: Term) -> list[Hit]:
-        """Where `term` occurs (at most MAX_HITS_PER_TERM places), in reading order."""
-        if term in self._found:
-            return self._found[term]
-        hits: list[Hit] = []
-        for position in self._candidates(term.words[0], term.prefixes[0]):
-            last = self._phrase_at(position, term)
-            if last is None:
-                continue
-            first = self.tokens[position]
-            original = self._original(first.field)
-            hits.append(
-                Hit(
-                    term.source,
-                    first.field,
-                    first.start,
-                    last.end,
-                    original[first.start : last.end],
-                )
-            )
-            if len(hits) >= MAX_HITS_PER_TERM:
-                break
-        self._found[term] = hits
-        return hits
-
-
-def index_article(title: str, text: str) -> ArticleIndex:
-    tokens = tokenise(title, "title") + tokenise(text, "text")
-    positions: dict[str, list[int]] = {}
-    for number, token in enumerate(tokens):
-        positions.setdefault(token.word, []).append(number)
-    return ArticleIndex(title, text, tokens, positions, sorted(positions))
-
-
-@dataclass(frozen=True, slots=True)
-class TermSet:
-    all: tuple[tuple[Term, ...], ...]
-    any: tuple[Term, ...]
-    none: tuple[Term, ...]
-
-    @classmethod
-    def compile(cls, lists: TermLists, rule: str) -> TermSet:
-        return cls(
-            all=tuple(tuple(compile_term(t, rule) for t in group) for group in lists.all),
-            any=tuple(compile_term(t, rule) for t in lists.any),
-            none=tuple(compile_term(t, rule) for t in lists.none),
-        )
-
-    def evaluate(self, index: ArticleIndex) -> list[Hit] | None:
-        """The hits that satisfy this set, or None when it does not match."""
-        found: list[Hit] = []
-        for group in self.all:
-            group_hits = [hit for term in group for hit in index.find(term)]
-            if not group_hits:
-                return None
-            found.extend(group_hits)
-        if self.any:
-            any_hits = [hit for term in self.any for hit in index.find(term)]
-            if not any_hits:
-                return None
-            found.extend(any_hits)
-        if any(index.find(term) for term in self.none):
-            return None
-        unique = {(h.field, h.start, h.end, h.term): h for h in found}
-        return sorted(unique.values(), key=lambda h: (h.field != "title", h.start, h.end, h.term))
-
-
-def lang_key(lang: str | None) -> str | None:
-    """The primary language subtag, lower case: `pt-BR` and `pt_br` are both `pt`."""
-    if not lang:
-        return None
-    return re.split(r"[-_]", lang.strip(), maxsplit=1)[0].lower() or None
+    def __init__(self, errors: Sequence[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = list(errors)
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     config: RuleConfig
-    terms: TermSet
-    variants: dict[str, TermSet]
-    langs: frozenset[str]
-
-    @classmethod
-    def compile(cls, rule: RuleConfig) -> CompiledRule:
-        variants: dict[str, TermSet] = {}
-        for lang, lists in rule.variants.items():
-            key = lang_key(lang)
-            if key is None:
-                raise RuleError(f"rule {rule.name!r}: a variant has an empty language")
-            variants[key] = TermSet.compile(lists, rule.name)
-        langs = frozenset(k for k in (lang_key(lang) for lang in rule.langs) if k is not None)
-        return cls(rule, TermSet.compile(rule, rule.name), variants, langs)
-
-    def evaluate(self, index: ArticleIndex, lang: str | None) -> list[Hit] | None:
-        key = lang_key(lang)
-        if self.langs and key not in self.langs:
-            return None
-        terms = self.variants.get(key, self.terms) if key is not None else self.terms
-        return terms.evaluate(index)
+    query: Node
+    always: bool  # can match without any term occurring, so it is evaluated for every article
+    entity_refs: tuple[EntityRef, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,23 +95,270 @@ class RuleMatch:
         """The distinct terms that matched, in the order they were first found."""
         return list(dict.fromkeys(hit.term for hit in self.hits))
 
+    @property
+    def entities(self) -> list[str]:
+        """The watchlisted entities among the hits, in the order they were first found."""
+        return list(dict.fromkeys(hit.entity for hit in self.hits if hit.entity is not None))
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What the rules found in one article."""
+
+    matches: list[RuleMatch]
+    entities: list[EntityFound]
+
+    @property
+    def relevant(self) -> bool:
+        return any(match.rule.topic for match in self.matches)
+
+
+def explain(hits: Sequence[Hit]) -> tuple[Hit, ...]:
+    """Distinct hits in reading order (title first), at most MAX_HITS_PER_TERM per term."""
+    unique = {(h.field, h.start, h.end, h.term): h for h in hits}
+    ordered = sorted(unique.values(), key=lambda h: (h.field != "title", h.start, h.end, h.term))
+    kept: list[Hit] = []
+    counts: dict[str, int] = {}
+    for hit in ordered:
+        seen = counts.get(hit.term, 0)
+        if seen < MAX_HITS_PER_TERM:
+            kept.append(hit)
+            counts[hit.term] = seen + 1
+    return tuple(kept)
+
+
+class _Resolver:
+    """Parses group definitions on first use and substitutes them into rule trees."""
+
+    def __init__(self, groups: Mapping[str, GroupDefinition]) -> None:
+        self.definitions = dict(groups)
+        self.resolved: dict[str, Node] = {}
+        self.errors: list[str] = []
+        self._failed: set[str] = set()
+
+    def group(self, name: str, stack: tuple[str, ...]) -> Node | None:
+        if name in self.resolved:
+            return self.resolved[name]
+        if name in self._failed:
+            return None
+        definition = self.definitions[name]
+        items = [definition] if isinstance(definition, str) else definition
+        if not items:
+            self.errors.append(f"group @{name}: the group is empty")
+            self._failed.add(name)
+            return None
+        nodes: list[Node] = []
+        for number, item in enumerate(items, start=1):
+            where = f"group @{name}" + (f", item {number}" if len(items) > 1 else "")
+            try:
+                node = self.resolve(parse_query(item), (*stack, name), where, item)
+            except QueryError as exc:
+                self.errors.append(f"{where}: {exc}")
+                self._failed.add(name)
+                return None
+            nodes.append(node)
+        self.resolved[name] = nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
+        return self.resolved[name]
+
+    def resolve(self, node: Node, stack: tuple[str, ...], where: str, query: str) -> Node:
+        """`node` with every @group replaced; raises QueryError for unknown or circular ones."""
+        if isinstance(node, GroupRef):
+            if node.name not in self.definitions:
+                known = ", ".join(f"@{n}" for n in sorted(self.definitions)) or "none defined"
+                raise QueryError(f"unknown group @{node.name} (groups: {known})", node.column, query)
+            if node.name in stack:
+                cycle = " -> ".join(f"@{n}" for n in (*stack, node.name))
+                raise QueryError(f"groups refer to each other in a circle: {cycle}", node.column, query)
+            found = self.group(node.name, stack)
+            if found is None:
+                raise QueryError(f"group @{node.name} has errors (see above)", node.column, query)
+            return found
+        if isinstance(node, And):
+            return And(tuple(self.resolve(c, stack, where, query) for c in node.children))
+        if isinstance(node, Or):
+            return Or(tuple(self.resolve(c, stack, where, query) for c in node.children))
+        if isinstance(node, Not):
+            return Not(self.resolve(node.child, stack, where, query), node.column)
+        if isinstance(node, Near):
+            left = self.resolve(node.left, stack, where, query)
+            right = self.resolve(node.right, stack, where, query)
+            for side in (left, right):
+                _check_positional(side, node, query)
+            return Near(left, right, node.distance, node.ordered, node.column)
+        if isinstance(node, Scope):
+            return Scope(node.field, self.resolve(node.child, stack, where, query), node.column)
+        return node
+
+
+def _check_positional(node: Node, near: Near, query: str) -> None:
+    """NEAR measures distances between words: both sides must be words, phrases or entities."""
+    name = "ONEAR" if near.ordered else "NEAR"
+    if isinstance(node, Not | Lang | Source | And):
+        what = {Not: "NOT", Lang: "lang:", Source: "source:", And: "AND"}[type(node)]
+        raise QueryError(
+            f"{name}/{near.distance} needs words, phrases, groups of them or entity: on both "
+            f"sides, not {what}",
+            near.column,
+            query,
+        )
+    if isinstance(node, Or):
+        for child in node.children:
+            _check_positional(child, near, query)
+    elif isinstance(node, Scope):
+        _check_positional(node.child, near, query)
+
+
+def _entity_refs(node: Node) -> list[EntityRef]:
+    if isinstance(node, EntityRef):
+        return [node]
+    if isinstance(node, And | Or):
+        return [ref for child in node.children for ref in _entity_refs(child)]
+    if isinstance(node, Not | Scope):
+        return _entity_refs(node.child)
+    if isinstance(node, Near):
+        return _entity_refs(node.left) + _entity_refs(node.right)
+    return []
+
+
+def _compile_entities(entities: Sequence[EntityConfig], errors: list[str]) -> list[CompiledEntity]:
+    compiled: list[CompiledEntity] = []
+    seen: dict[str, str] = {}
+    for index, entity in enumerate(entities):
+        where = f"entities[{index}] {entity.name!r}"
+        key = entity.name.casefold()
+        if key in seen:
+            errors.append(f"{where}: the name is used twice")
+            continue
+        seen[key] = entity.name
+        terms: list[Term] = []
+        for alias in dict.fromkeys([entity.name, *entity.aliases]):
+            try:
+                terms.append(compile_term(alias))
+            except QueryError as exc:
+                errors.append(f"{where}: alias {alias!r}: {exc.message}")
+        tags = frozenset(tag.casefold() for tag in entity.tags)
+        compiled.append(CompiledEntity(entity.name, entity.kind, tags, tuple(terms)))
+    return compiled
+
 
 class RuleSet:
     """All configured rules, compiled once and evaluated together against each article."""
 
-    def __init__(self, rules: Sequence[RuleConfig]) -> None:
+    def __init__(
+        self,
+        rules: Sequence[RuleConfig],
+        groups: Mapping[str, GroupDefinition] | None = None,
+        entities: Sequence[EntityConfig] = (),
+    ) -> None:
+        errors: list[str] = []
         names = [rule.name for rule in rules]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise RuleError(f"rule names must be unique: {', '.join(duplicates)}")
-        self.rules = tuple(CompiledRule.compile(rule) for rule in rules)
+            errors.append(f"rule names must be unique: {', '.join(duplicates)}")
+        self.entities = _compile_entities(entities, errors)
+        resolver = _Resolver(groups or {})
+        compiled: list[CompiledRule] = []
+        self.entity_index: EntityIndex = {}
+        for rule in rules:
+            try:
+                tree = resolver.resolve(parse_query(rule.query), (), rule.name, rule.query)
+                refs = _entity_refs(tree)
+                for ref in refs:
+                    found = entities_of(ref, self.entities)
+                    if not found:
+                        what = f"tag #{ref.name}" if ref.tag else f"entity {ref.name!r}"
+                        raise QueryError(
+                            f"no watchlisted {what} in [[entities]]", ref.column, rule.query
+                        )
+                    self.entity_index[ref] = found
+            except QueryError as exc:
+                errors.append(f"rule {rule.name!r}: {exc}")
+                continue
+            compiled.append(CompiledRule(rule, tree, not needs_terms(tree), tuple(refs)))
+        for name in sorted(set(resolver.definitions) - set(resolver.resolved)):
+            resolver.group(name, ())  # unused groups are checked too
+        errors.extend(e for e in resolver.errors if e not in errors)
+        if errors:
+            raise RuleError(errors)
+        self.rules = tuple(compiled)
+        self.groups = dict(resolver.resolved)
+        self._compile_scan()
 
-    def match(self, title: str, text: str, lang: str | None) -> list[RuleMatch]:
-        """The rules that match this article, in configuration order."""
-        index = index_article(title, text)
+    def _compile_scan(self) -> None:
+        self.scanner = Scanner()
+        self.term_atoms: dict[Term, tuple[int, ...]] = {}
+        # First atom of a term -> the rules (by index) and entities a hit on it may concern.
+        self.rules_by_atom: dict[int, set[int]] = {}
+        self.entities_by_atom: dict[int, set[int]] = {}
+        self.always = [i for i, rule in enumerate(self.rules) if rule.always]
+
+        def register(term: Term) -> int:
+            atoms = self.term_atoms.get(term)
+            if atoms is None:
+                atoms = self.term_atoms[term] = self.scanner.term_atoms(term)
+            return atoms[0]
+
+        for number, entity in enumerate(self.entities):
+            for term in entity.terms:
+                self.entities_by_atom.setdefault(register(term), set()).add(number)
+        for number, rule in enumerate(self.rules):
+            for term in positive_terms(rule.query, self.entity_index):
+                self.rules_by_atom.setdefault(register(term), set()).add(number)
+            for term in _all_terms(rule.query):
+                register(term)
+
+    @property
+    def atoms(self) -> int:
+        return len(self.scanner)
+
+    def rule(self, name: str) -> RuleConfig | None:
+        return next((r.config for r in self.rules if r.config.name == name), None)
+
+    def scan(self, title: str, text: str, lang: str | None, source: str | None) -> ArticleScan:
+        tokens = index_words(title, text)
+        atoms = self.scanner.scan([token.word for token in tokens])
+        return ArticleScan(
+            title, text, lang, source, tokens, atoms, self.term_atoms, self.entity_index
+        )
+
+    def analyse(
+        self, title: str, text: str, lang: str | None, source: str | None = None
+    ) -> Analysis:
+        """The rules matching this article (configuration order) and the entities it names."""
+        scan = self.scan(title, text, lang, source)
+        woken: set[int] = set(self.always)
+        found_entities: set[int] = set()
+        for atom in scan.atoms:
+            woken.update(self.rules_by_atom.get(atom, ()))
+            found_entities.update(self.entities_by_atom.get(atom, ()))
         matches: list[RuleMatch] = []
-        for rule in self.rules:
-            hits = rule.evaluate(index, lang)
+        for number in sorted(woken):
+            rule = self.rules[number]
+            hits = scan.evaluate(rule.query)
             if hits is not None:
-                matches.append(RuleMatch(rule.config, tuple(hits)))
-        return matches
+                matches.append(RuleMatch(rule.config, explain(hits)))
+        entities: list[EntityFound] = []
+        for number in sorted(found_entities):
+            entity = self.entities[number]
+            entity_hits = scan.entity_hits(entity)
+            if entity_hits:
+                entities.append(EntityFound(entity.name, entity.kind, explain(entity_hits)))
+        return Analysis(matches, entities)
+
+    def match(
+        self, title: str, text: str, lang: str | None, source: str | None = None
+    ) -> list[RuleMatch]:
+        """The rules that match this article, in configuration order."""
+        return self.analyse(title, text, lang, source).matches
+
+
+def _all_terms(node: Node) -> list[Term]:
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, And | Or):
+        return [t for child in node.children for t in _all_terms(child)]
+    if isinstance(node, Not | Scope):
+        return _all_terms(node.child)
+    if isinstance(node, Near):
+        return _all_terms(node.left) + _all_terms(node.right)
+    return []

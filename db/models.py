@@ -1,7 +1,7 @@
 """The archive's tables.
 
 Every "only once" the code relies on is a unique constraint here: one article per canonical
-URL, one seed per file stem, one match per article and rule, one alert per match, one delivery
+URL, one seed per file stem, one match per article and rule, one row per entity an article names, one alert per match, one delivery
 per alert and channel.
 """
 
@@ -104,6 +104,27 @@ class Match(SQLModel, table=True):
     )
 
     __table_args__ = (UniqueConstraint("article_id", "rule", name="uq_match_article_rule"),)
+
+
+class ArticleEntity(SQLModel, table=True):
+    """A watchlisted entity named in an article, and where (hits as in Match.terms).
+
+    Written when the rules evaluate the article; it feeds the review UI, alert texts and
+    novelty (the first relevant article naming an entity).
+    """
+
+    __tablename__ = "article_entity"
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    entity: str = Field(index=True)
+    kind: str
+    mentions: int = 0
+    hits: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "entity", name="uq_article_entity_article_entity"),
+    )
 
 
 class Alert(SQLModel, table=True):

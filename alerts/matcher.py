@@ -1,0 +1,289 @@
+"""Queries compiled together: one Aho-Corasick scan per article, then only the rules it woke.
+
+Every word of every term (rules, groups, entity aliases) becomes an *atom*: an exact word or
+a word prefix. The automaton holds each atom once, as ` word ` (exact) or ` word` (prefix),
+and runs over the article's folded words joined by single spaces, so a pattern can only match
+whole words or word starts. The scan gives each atom's word positions; a phrase is then
+checked word by word from the positions of its first atom. A rule is evaluated only if one of
+its terms' first atoms occurred, unless it can match without any term (`lang:de AND NOT x`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from alerts.hits import Hit
+from alerts.query import (
+    And,
+    EntityRef,
+    FieldName,
+    GroupRef,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    Scope,
+    Source,
+    Term,
+)
+from alerts.tokens import Token, tokenise
+from db.text import fold
+
+
+def lang_key(lang: str | None) -> str | None:
+    """The primary language subtag, lower case: `pt-BR` and `pt_br` are both `pt`."""
+    if not lang:
+        return None
+    return re.split(r"[-_]", lang.strip(), maxsplit=1)[0].lower() or None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledEntity:
+    name: str
+    kind: str
+    tags: frozenset[str]  # folded
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFound:
+    """A watchlisted entity named in an article, with where."""
+
+    name: str
+    kind: str
+    hits: tuple[Hit, ...]
+
+
+def needs_terms(node: Node) -> bool:
+    """Whether every way for `node` to match goes through some term occurring."""
+    if isinstance(node, Term | Near | EntityRef):
+        return True
+    if isinstance(node, And):
+        return any(needs_terms(child) for child in node.children)
+    if isinstance(node, Or):
+        return all(needs_terms(child) for child in node.children)
+    if isinstance(node, Scope):
+        return needs_terms(node.child)
+    return False  # Not, Lang, Source
+
+
+EntityIndex = dict[EntityRef, tuple[CompiledEntity, ...]]
+
+
+def positive_terms(node: Node, entities: EntityIndex) -> Iterable[Term]:
+    """The terms whose presence can make `node` match (terms under NOT cannot)."""
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from positive_terms(child, entities)
+    elif isinstance(node, Near):
+        yield from positive_terms(node.left, entities)
+        yield from positive_terms(node.right, entities)
+    elif isinstance(node, Scope):
+        yield from positive_terms(node.child, entities)
+    elif isinstance(node, EntityRef):
+        for entity in entities.get(node, ()):
+            yield from entity.terms
+
+
+def entities_of(ref: EntityRef, entities: Sequence[CompiledEntity]) -> tuple[CompiledEntity, ...]:
+    if ref.tag:
+        return tuple(entity for entity in entities if ref.name in entity.tags)
+    return tuple(entity for entity in entities if fold(entity.name) == ref.name)
+
+
+class Scanner:
+    """The automaton over every atom, built once; `scan` gives an article's atom positions."""
+
+    def __init__(self) -> None:
+        self._atoms: dict[str, int] = {}
+        self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._built = False
+
+    def atom(self, word: str, prefix: bool) -> int:
+        key = f" {word}" if prefix else f" {word} "
+        found = self._atoms.get(key)
+        if found is None:
+            found = self._atoms[key] = len(self._atoms)
+            self._automaton.add_word(key, found)
+            self._built = False
+        return found
+
+    def term_atoms(self, term: Term) -> tuple[int, ...]:
+        return tuple(self.atom(w, p) for w, p in zip(term.words, term.prefixes, strict=True))
+
+    def __len__(self) -> int:
+        return len(self._atoms)
+
+    def scan(self, words: Sequence[str]) -> dict[int, list[int]]:
+        """Atom id -> word positions (ascending) where it occurs."""
+        if not self._built:
+            if self._atoms:
+                self._automaton.make_automaton()
+            self._built = True
+        if not self._atoms or not words:
+            return {}
+        joined = " " + " ".join(words) + " "
+        # Offset of the space in front of each word -> the word's position.
+        starts: dict[int, int] = {}
+        offset = 0
+        for position, word in enumerate(words):
+            starts[offset] = position
+            offset += len(word) + 1
+        found: dict[int, list[int]] = {}
+        lengths = self._lengths
+        for end, atom in self._automaton.iter(joined):
+            found.setdefault(atom, []).append(starts[end - lengths[atom] + 1])
+        return found
+
+    @property
+    def _lengths(self) -> list[int]:
+        cached: list[int] | None = getattr(self, "_length_cache", None)
+        if cached is None or len(cached) != len(self._atoms):
+            cached = [0] * len(self._atoms)
+            for key, atom in self._atoms.items():
+                cached[atom] = len(key)
+            self._length_cache = cached
+        return cached
+
+
+@dataclass(slots=True)
+class ArticleScan:
+    """One article's words and atom positions, and the hits worked out so far."""
+
+    title: str
+    text: str
+    lang: str | None
+    source: str | None
+    tokens: list[Token]
+    atoms: dict[int, list[int]]
+    term_atoms: dict[Term, tuple[int, ...]]
+    entities: EntityIndex
+    _terms: dict[Term, list[Hit]] = field(default_factory=dict)
+    _entity_hits: dict[str, list[Hit]] = field(default_factory=dict)
+
+    def term_hits(self, term: Term) -> list[Hit]:
+        """Every occurrence of `term`, in reading order."""
+        cached = self._terms.get(term)
+        if cached is not None:
+            return cached
+        hits: list[Hit] = []
+        atoms = self.term_atoms[term]
+        tokens = self.tokens
+        size = len(atoms)
+        for first in self.atoms.get(atoms[0], ()):
+            last = first + size - 1
+            if last >= len(tokens) or tokens[last].field != tokens[first].field:
+                continue
+            if size > 1 and not all(
+                term.accepts(k, tokens[first + k].word) for k in range(1, size)
+            ):
+                continue
+            head, tail = tokens[first], tokens[last]
+            original = self.title if head.field == "title" else self.text
+            hits.append(
+                Hit(
+                    term.source,
+                    head.field,
+                    head.start,
+                    tail.end,
+                    original[head.start : tail.end],
+                    None,
+                    first,
+                    last,
+                )
+            )
+        self._terms[term] = hits
+        return hits
+
+    def entity_hits(self, entity: CompiledEntity) -> list[Hit]:
+        cached = self._entity_hits.get(entity.name)
+        if cached is not None:
+            return cached
+        # One hit per place: where aliases overlap ("Spacety", "Spacety Co"), the longest.
+        found: dict[tuple[str, int], Hit] = {}
+        for term in entity.terms:
+            for hit in self.term_hits(term):
+                key = (hit.field, hit.start)
+                if key not in found or found[key].end < hit.end:
+                    found[key] = Hit(
+                        entity.name,
+                        hit.field,
+                        hit.start,
+                        hit.end,
+                        hit.found,
+                        entity.name,
+                        hit.first,
+                        hit.last,
+                    )
+        hits = sorted(found.values(), key=lambda h: h.first)
+        self._entity_hits[entity.name] = hits
+        return hits
+
+    def evaluate(self, node: Node, scope: FieldName | None = None) -> list[Hit] | None:
+        """The hits that make `node` match, or None when it does not match."""
+        if isinstance(node, Term):
+            hits = self.term_hits(node)
+            if scope is not None:
+                hits = [hit for hit in hits if hit.field == scope]
+            return hits or None
+        if isinstance(node, And):
+            collected: list[Hit] = []
+            for child in node.children:
+                found = self.evaluate(child, scope)
+                if found is None:
+                    return None
+                collected.extend(found)
+            return collected
+        if isinstance(node, Or):
+            results = [self.evaluate(child, scope) for child in node.children]
+            matched = [hits for hits in results if hits is not None]
+            return [hit for hits in matched for hit in hits] if matched else None
+        if isinstance(node, Not):
+            return [] if self.evaluate(node.child, scope) is None else None
+        if isinstance(node, Near):
+            return self._near(node, scope)
+        if isinstance(node, Scope):
+            return self.evaluate(node.child, node.field)
+        if isinstance(node, Lang):
+            return [] if lang_key(self.lang) == node.code else None
+        if isinstance(node, Source):
+            return [] if node.accepts(self.source) else None
+        if isinstance(node, EntityRef):
+            hits = [h for e in self.entities.get(node, ()) for h in self.entity_hits(e)]
+            if scope is not None:
+                hits = [hit for hit in hits if hit.field == scope]
+            return hits or None
+        assert not isinstance(node, GroupRef), "groups are resolved when rules are compiled"
+        raise TypeError(f"unknown query node {node!r}")
+
+    def _near(self, node: Near, scope: FieldName | None) -> list[Hit] | None:
+        left = self.evaluate(node.left, scope)
+        right = self.evaluate(node.right, scope)
+        if not left or not right:
+            return None
+        used: dict[int, Hit] = {}
+        for a in left:
+            for b in right:
+                if a.field != b.field:
+                    continue
+                if b.first > a.last:
+                    gap = b.first - a.last
+                elif not node.ordered and a.first > b.last:
+                    gap = a.first - b.last
+                else:
+                    continue
+                if gap <= node.distance:
+                    used[id(a)] = a
+                    used[id(b)] = b
+        return list(used.values()) or None
+
+
+def index_words(title: str, text: str) -> list[Token]:
+    return tokenise(title, "title") + tokenise(text, "text")
