@@ -17,9 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from alerts.config import RuleConfig
-from alerts.rules import RuleMatch, RuleSet
+from alerts.novelty import novelty_match
+from alerts.rules import Analysis, RuleMatch, RuleSet
 from alerts.snippet import make_snippet
-from db.models import Alert, Article, Delivery, Match, utcnow
+from db.models import Alert, Article, ArticleEntity, Delivery, Match, Source, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class _Pending:
     title: str
     text: str
     lang: str | None
+    source: str | None
     seed: str | None
     duplicate_of: int | None
     story_id: int | None
@@ -57,14 +59,15 @@ class _Outcome:
 def _pending_batch(engine: Engine, after: int) -> list[_Pending]:
     with Session(engine) as session:
         rows = session.exec(
-            select(Article)
+            select(Article, Source.name)
+            .join(Source, col(Source.id) == col(Article.source_id), isouter=True)
             .where(col(Article.evaluated_at).is_(None), col(Article.id) > after)
             .order_by(col(Article.id))
             .limit(BATCH)
         ).all()
         return [
-            _Pending(a.id, a.title, a.text, a.lang, a.seed, a.duplicate_of, a.story_id)
-            for a in rows
+            _Pending(a.id, a.title, a.text, a.lang, source, a.seed, a.duplicate_of, a.story_id)
+            for a, source in rows
             if a.id is not None
         ]
 
@@ -117,15 +120,46 @@ def _drop_stale_matches(session: Session, article_id: int, matched: set[str]) ->
         session.delete(row)
 
 
+def _save_entities(session: Session, article_id: int, analysis: Analysis) -> None:
+    for row in session.exec(select(ArticleEntity).where(ArticleEntity.article_id == article_id)):
+        session.delete(row)
+    session.flush()
+    for found in analysis.entities:
+        session.add(
+            ArticleEntity(
+                article_id=article_id,
+                entity=found.name,
+                kind=found.kind,
+                mentions=len(found.hits),
+                hits=[hit.to_dict() for hit in found.hits],
+            )
+        )
+
+
+def _novel(
+    session: Session, article: _Pending, analysis: Analysis, now: datetime
+) -> list[RuleMatch]:
+    """The matches, with novelty rules kept only where they name an entity new to the topic."""
+    kept: list[RuleMatch] = []
+    for match in analysis.matches:
+        if match.rule.novelty:
+            novel = novelty_match(session, match, analysis, article.id, now)
+            if novel is None:
+                continue
+            match = novel
+        kept.append(match)
+    return kept
+
+
 def _settle(
     session: Session,
     article: _Pending,
-    matches: list[RuleMatch],
+    analysis: Analysis,
     snippet_chars: int,
     now: datetime,
 ) -> _Outcome | None:
     """Record one article's outcome; None when another evaluator got there first."""
-    relevant = any(match.rule.topic for match in matches)
+    relevant = analysis.relevant
     claimed = session.exec(
         update(Article)
         .where(col(Article.id) == article.id, col(Article.evaluated_at).is_(None))
@@ -133,6 +167,8 @@ def _settle(
     )
     if claimed.rowcount != 1:
         return None
+    _save_entities(session, article.id, analysis)
+    matches = _novel(session, article, analysis, now)
     _drop_stale_matches(session, article.id, {match.rule.name for match in matches})
     alerts = 0
     for match in matches:
@@ -159,7 +195,7 @@ def _settle(
 
 def evaluate_pending(
     engine: Engine,
-    rules: Sequence[RuleConfig],
+    rules: RuleSet | Sequence[RuleConfig],
     snippet_chars: int = 240,
     now: datetime | None = None,
 ) -> EvaluationReport:
@@ -168,18 +204,20 @@ def evaluate_pending(
     `relevant` is set when a topic rule matches; every matching rule is recorded as a Match;
     a rule with channels raises an alert (with one outbox delivery per channel) unless the
     article is a seed or a duplicate, the rule requires the topic and the article is off it,
-    or another article of the same story has already raised that rule's alert.
+    or another article of the same story has already raised that rule's alert. The watchlisted
+    entities each article names are stored with it; a novelty rule matches only where one of
+    them is new to the relevant coverage (alerts.novelty).
     """
-    ruleset = RuleSet(rules)
+    ruleset = rules if isinstance(rules, RuleSet) else RuleSet(rules)
     evaluated = relevant = matched = alerted = failed = 0
     last_id = 0
     while batch := _pending_batch(engine, last_id):
         for article in batch:
             last_id = article.id
-            matches = ruleset.match(article.title, article.text, article.lang)
+            analysis = ruleset.analyse(article.title, article.text, article.lang, article.source)
             with Session(engine) as session:
                 try:
-                    outcome = _settle(session, article, matches, snippet_chars, now or utcnow())
+                    outcome = _settle(session, article, analysis, snippet_chars, now or utcnow())
                     session.commit()
                 except SQLAlchemyError:
                     session.rollback()

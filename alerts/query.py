@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Literal
 
 from db.text import fold
@@ -71,7 +72,7 @@ class Term:
     source: str
     words: tuple[str, ...]
     prefixes: tuple[bool, ...]
-    column: int = 0
+    column: int = dataclass_field(default=0, compare=False)
 
     def accepts(self, position: int, word: str) -> bool:
         wanted = self.words[position]

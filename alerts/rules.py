@@ -11,6 +11,7 @@ All errors of a configuration are collected into one `RuleError`, each line nami
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -144,14 +145,17 @@ class _Resolver:
         definition = self.definitions[name]
         items = [definition] if isinstance(definition, str) else definition
         if not items:
-            self.errors.append(f"group @{name}: the group is empty")
+            self.errors.append(f"groups.{name}: the group is empty")
             self._failed.add(name)
             return None
         nodes: list[Node] = []
         for number, item in enumerate(items, start=1):
-            where = f"group @{name}" + (f", item {number}" if len(items) > 1 else "")
+            where = f"groups.{name}" + (f"[{number - 1}]" if not isinstance(definition, str) else "")
             try:
-                node = self.resolve(parse_query(item), (*stack, name), where, item)
+                parsed = _list_term(item) if not isinstance(definition, str) else None
+                if parsed is None:
+                    parsed = parse_query(item)
+                node = self.resolve(parsed, (*stack, name), where, item)
             except QueryError as exc:
                 self.errors.append(f"{where}: {exc}")
                 self._failed.add(name)
@@ -190,6 +194,17 @@ class _Resolver:
         return node
 
 
+_PLAIN_WORDS = re.compile(r'^[^()"@:]*$')
+_OPERATOR = re.compile(r"(?<!\S)(AND|OR|NOT|O?NEAR(/\S*)?)(?!\S)")
+
+
+def _list_term(item: str) -> Term | None:
+    """An item of a group list made only of words is a phrase (no quotes needed); else None."""
+    if not _PLAIN_WORDS.match(item) or _OPERATOR.search(item):
+        return None
+    return compile_term(item.strip())
+
+
 def _check_positional(node: Node, near: Near, query: str) -> None:
     """NEAR measures distances between words: both sides must be words, phrases or entities."""
     name = "ONEAR" if near.ordered else "NEAR"
@@ -224,7 +239,7 @@ def _compile_entities(entities: Sequence[EntityConfig], errors: list[str]) -> li
     compiled: list[CompiledEntity] = []
     seen: dict[str, str] = {}
     for index, entity in enumerate(entities):
-        where = f"entities[{index}] {entity.name!r}"
+        where = f"entities[{index}] {entity.name!r}"  # the key path, and which one
         key = entity.name.casefold()
         if key in seen:
             errors.append(f"{where}: the name is used twice")
@@ -235,7 +250,7 @@ def _compile_entities(entities: Sequence[EntityConfig], errors: list[str]) -> li
             try:
                 terms.append(compile_term(alias))
             except QueryError as exc:
-                errors.append(f"{where}: alias {alias!r}: {exc.message}")
+                errors.append(f"{where}: aliases: {alias!r}: {exc.message}")
         tags = frozenset(tag.casefold() for tag in entity.tags)
         compiled.append(CompiledEntity(entity.name, entity.kind, tags, tuple(terms)))
     return compiled
@@ -259,7 +274,7 @@ class RuleSet:
         resolver = _Resolver(groups or {})
         compiled: list[CompiledRule] = []
         self.entity_index: EntityIndex = {}
-        for rule in rules:
+        for index, rule in enumerate(rules):
             try:
                 tree = resolver.resolve(parse_query(rule.query), (), rule.name, rule.query)
                 refs = _entity_refs(tree)
@@ -272,7 +287,7 @@ class RuleSet:
                         )
                     self.entity_index[ref] = found
             except QueryError as exc:
-                errors.append(f"rule {rule.name!r}: {exc}")
+                errors.append(f"rules[{index}] {rule.name!r}: query: {exc}")
                 continue
             compiled.append(CompiledRule(rule, tree, not needs_terms(tree), tuple(refs)))
         for name in sorted(set(resolver.definitions) - set(resolver.resolved)):

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 
-from alerts.config import AlertsConfig, RuleConfig
+from alerts.config import AlertsConfig, EntityConfig, GroupDefinition, RuleConfig
 from alerts.rules import RuleError, RuleSet
 from db.config import DatabaseConfig
 from scheduler.config import SchedulerConfig
@@ -51,6 +51,8 @@ class AppConfig(BaseModel):
     seeds: SeedsConfig = Field(default_factory=SeedsConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
+    groups: dict[str, GroupDefinition] = Field(default_factory=dict)
+    entities: list[EntityConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
@@ -66,6 +68,10 @@ class AppConfig(BaseModel):
                         f"rules[{index}].channels: unknown channel {channel!r} (channels: {known})"
                     )
         return self
+
+    def ruleset(self) -> RuleSet:
+        """The rules, groups and entities compiled into one matcher (raises RuleError)."""
+        return RuleSet(self.rules, self.groups, self.entities)
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -142,9 +148,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> AppConfig:
     except ValidationError as exc:
         raise ConfigError(format_errors(path, exc)) from None
     try:
-        RuleSet(config.rules)  # term syntax is checked here, not at the first article
+        config.ruleset()  # queries are checked here, not at the first article
     except RuleError as exc:
-        raise ConfigError(f"{path}: invalid configuration:\n  rules: {exc}") from None
+        lines = "\n".join(f"  {error}" for error in exc.errors)
+        raise ConfigError(f"{path}: invalid configuration:\n{lines}") from None
     return _resolve_paths(config, path.resolve().parent)
 
 

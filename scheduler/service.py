@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from alerts.channels import Channel, build_channels
-from alerts.config import AlertsConfig, RuleConfig
+from alerts.config import AlertsConfig
 from alerts.evaluate import EvaluationReport, evaluate_pending
+from alerts.rules import RuleSet
 from alerts.outbox import DispatchReport, dispatch_due
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.outcome import PollOutcome
@@ -41,12 +42,12 @@ class Service:
         archive: Engine,
         crawl: CrawlConfig,
         sources: Sequence[SourceConfig],
-        rules: Sequence[RuleConfig],
+        rules: RuleSet,
         alerts: AlertsConfig,
     ) -> None:
         self.archive = archive
         self.sources = {s.name: s for s in sources}
-        self.rules = list(rules)
+        self.rules = rules
         self.alerts = alerts
         self.channels: dict[str, Channel] = build_channels(alerts)
         self.worker = CrawlWorker(archive, crawl)

@@ -10,6 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts.config import AlertsConfig
+from alerts.rules import RuleSet
 from db.engine import open_archive
 from db.store import get_source, record_poll, sync_sources
 from scheduler.config import SchedulerConfig
@@ -59,7 +60,7 @@ def test_one_job_per_enabled_source_and_a_dispatcher(tmp_path: Path) -> None:
     ]
     engine = open_archive(f"sqlite:///{tmp_path / 'a.db'}")
     sync_sources(engine, [(s.name, s.kind, s.url) for s in sources])
-    service = Service(engine, crawl, sources, [], AlertsConfig())
+    service = Service(engine, crawl, sources, RuleSet([]), AlertsConfig())
     loop = asyncio.new_event_loop()
     try:
         scheduler, _ = build_scheduler(service, sources, crawl, SchedulerConfig(), loop)
@@ -88,7 +89,7 @@ def test_polls_reschedule_quiet_busy_and_failing_sources(tmp_path: Path) -> None
     ]
     engine = open_archive(f"sqlite:///{tmp_path / 'a.db'}")
     sync_sources(engine, [(s.name, s.kind, s.url) for s in sources])
-    service = Service(engine, crawl, sources, [], AlertsConfig())
+    service = Service(engine, crawl, sources, RuleSet([]), AlertsConfig())
     loop = asyncio.new_event_loop()
     config = SchedulerConfig(jitter_seconds=0)
     try:
