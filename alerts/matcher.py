@@ -31,7 +31,7 @@ from alerts.query import (
     Source,
     Term,
 )
-from alerts.tokens import Token, tokenise
+from alerts.tokens import Words
 from db.text import fold
 
 
@@ -153,6 +153,30 @@ class Scanner:
         return cached
 
 
+@dataclass(frozen=True, slots=True)
+class OrIndex:
+    """An OR over many terms (a group), looked up from the atoms that occurred, not term by term."""
+
+    by_atom: dict[int, tuple[Term, ...]]
+    atoms: frozenset[int]
+    others: tuple[Node, ...]
+
+
+def build_or_index(node: Or, term_atoms: dict[Term, tuple[int, ...]]) -> OrIndex:
+    by_atom: dict[int, list[Term]] = {}
+    others: list[Node] = []
+    for child in node.children:
+        if isinstance(child, Term):
+            by_atom.setdefault(term_atoms[child][0], []).append(child)
+        else:
+            others.append(child)
+    return OrIndex(
+        {atom: tuple(terms) for atom, terms in by_atom.items()},
+        frozenset(by_atom),
+        tuple(others),
+    )
+
+
 @dataclass(slots=True)
 class ArticleScan:
     """One article's words and atom positions, and the hits worked out so far."""
@@ -161,12 +185,15 @@ class ArticleScan:
     text: str
     lang: str | None
     source: str | None
-    tokens: list[Token]
+    words: Words
     atoms: dict[int, list[int]]
     term_atoms: dict[Term, tuple[int, ...]]
     entities: EntityIndex
+    or_index: dict[int, OrIndex]
     _terms: dict[Term, list[Hit]] = field(default_factory=dict)
     _entity_hits: dict[str, list[Hit]] = field(default_factory=dict)
+    # Results per (node, scope): groups are shared by many rules and evaluated once.
+    _done: dict[tuple[int, FieldName | None], list[Hit] | None] = field(default_factory=dict)
 
     def term_hits(self, term: Term) -> list[Hit]:
         """Every occurrence of `term`, in reading order."""
@@ -175,29 +202,22 @@ class ArticleScan:
             return cached
         hits: list[Hit] = []
         atoms = self.term_atoms[term]
-        tokens = self.tokens
+        words = self.words
         size = len(atoms)
         for first in self.atoms.get(atoms[0], ()):
             last = first + size - 1
-            if last >= len(tokens) or tokens[last].field != tokens[first].field:
+            if last >= len(words):
                 continue
-            if size > 1 and not all(
-                term.accepts(k, tokens[first + k].word) for k in range(1, size)
+            field_name = words.field(first)
+            if size > 1 and (
+                words.field(last) != field_name
+                or not all(term.accepts(k, words.words[first + k]) for k in range(1, size))
             ):
                 continue
-            head, tail = tokens[first], tokens[last]
-            original = self.title if head.field == "title" else self.text
+            start, end = words.starts[first], words.ends[last]
+            original = self.title if field_name == "title" else self.text
             hits.append(
-                Hit(
-                    term.source,
-                    head.field,
-                    head.start,
-                    tail.end,
-                    original[head.start : tail.end],
-                    None,
-                    first,
-                    last,
-                )
+                Hit(term.source, field_name, start, end, original[start:end], None, first, last)
             )
         self._terms[term] = hits
         return hits
@@ -233,6 +253,19 @@ class ArticleScan:
             if scope is not None:
                 hits = [hit for hit in hits if hit.field == scope]
             return hits or None
+        key = (id(node), scope)
+        if key in self._done:
+            return self._done[key]
+        result = self._evaluate(node, scope)
+        self._done[key] = result
+        return result
+
+    def _evaluate(self, node: Node, scope: FieldName | None) -> list[Hit] | None:
+        if isinstance(node, Term):
+            hits = self.term_hits(node)
+            if scope is not None:
+                hits = [hit for hit in hits if hit.field == scope]
+            return hits or None
         if isinstance(node, And):
             collected: list[Hit] = []
             for child in node.children:
@@ -242,7 +275,13 @@ class ArticleScan:
                 collected.extend(found)
             return collected
         if isinstance(node, Or):
-            results = [self.evaluate(child, scope) for child in node.children]
+            index = self.or_index.get(id(node))
+            if index is None:
+                children: Iterable[Node] = node.children
+            else:
+                present = index.atoms.intersection(self.atoms)
+                children = [*(t for a in present for t in index.by_atom[a]), *index.others]
+            results = [self.evaluate(child, scope) for child in children]
             matched = [hits for hits in results if hits is not None]
             return [hit for hits in matched for hit in hits] if matched else None
         if isinstance(node, Not):
@@ -282,8 +321,12 @@ class ArticleScan:
                 if gap <= node.distance:
                     used[id(a)] = a
                     used[id(b)] = b
-        return list(used.values()) or None
+        if not used:
+            return None
+        # A side that is itself a NEAR brings the words that made it match ("China" in
+        # (China NEAR/20 Russia) NEAR/20 drones), or the explanation would lose them.
+        for side, hits in ((node.left, left), (node.right, right)):
+            if isinstance(side, Near):
+                used.update((id(hit), hit) for hit in hits)
+        return list(used.values())
 
-
-def index_words(title: str, text: str) -> list[Token]:
-    return tokenise(title, "title") + tokenise(text, "text")

@@ -29,7 +29,11 @@ FieldName = Literal["title", "text"]
 FIELDS = ("title", "text", "lang", "source", "entity")
 MAX_DISTANCE = 1000
 
-_WORD_PART = re.compile(r"(\w+)(\*?)")
+# A word is a run of letters and digits, except that every CJK ideograph is a word of its own:
+# Chinese is written without spaces, so "长沙天仪" is a phrase of four words found inside any run.
+_IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD = re.compile(rf"[{_IDEOGRAPH}]|(?:(?![{_IDEOGRAPH}])\w)+")
+_WORD_PART = re.compile(rf"({WORD.pattern})(\*?)")
 _LOOSE_STAR = re.compile(r"(?<!\w)\*|\*\w")
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _TOKEN = re.compile(
@@ -315,8 +319,14 @@ class _Parser:
             field: FieldName = "title" if name == "title" else "text"
             return Scope(field, self.parse_primary(token.text), column)
         value = self.peek()
-        if value is None or value.start != token.start + len(token.text):
+        if value is None:
             raise self.fail(f"a value right after {token.text}", value)
+        if value.start != token.start + len(token.text):
+            raise QueryError(
+                f"{token.text} needs its value right after it, without a space",
+                token.start + len(token.text) + 1,
+                self.query,
+            )
         if value.kind == "lparen" and name != "entity":
             raise QueryError(
                 f"{token.text} takes one value; write ({name}:a OR {name}:b)", column, self.query

@@ -23,9 +23,10 @@ from alerts.matcher import (
     CompiledEntity,
     EntityFound,
     EntityIndex,
+    OrIndex,
     Scanner,
+    build_or_index,
     entities_of,
-    index_words,
     lang_key,
     needs_terms,
     positive_terms,
@@ -46,7 +47,7 @@ from alerts.query import (
     compile_term,
     parse_query,
 )
-from alerts.tokens import tokenise
+from alerts.tokens import index_words, tokenise
 
 __all__ = [
     "MAX_HITS_PER_TERM",
@@ -321,6 +322,11 @@ class RuleSet:
                 self.rules_by_atom.setdefault(register(term), set()).add(number)
             for term in _all_terms(rule.query):
                 register(term)
+        self.or_index: dict[int, OrIndex] = {}
+        seen: set[int] = set()
+        for rule in self.rules:
+            for node in _or_nodes(rule.query, seen):
+                self.or_index[id(node)] = build_or_index(node, self.term_atoms)
 
     @property
     def atoms(self) -> int:
@@ -330,10 +336,18 @@ class RuleSet:
         return next((r.config for r in self.rules if r.config.name == name), None)
 
     def scan(self, title: str, text: str, lang: str | None, source: str | None) -> ArticleScan:
-        tokens = index_words(title, text)
-        atoms = self.scanner.scan([token.word for token in tokens])
+        words = index_words(title, text)
+        atoms = self.scanner.scan(words.words)
         return ArticleScan(
-            title, text, lang, source, tokens, atoms, self.term_atoms, self.entity_index
+            title,
+            text,
+            lang,
+            source,
+            words,
+            atoms,
+            self.term_atoms,
+            self.entity_index,
+            self.or_index,
         )
 
     def analyse(
@@ -377,3 +391,24 @@ def _all_terms(node: Node) -> list[Term]:
     if isinstance(node, Near):
         return _all_terms(node.left) + _all_terms(node.right)
     return []
+
+
+def _or_nodes(node: Node, seen: set[int]) -> list[Or]:
+    """Every OR in the tree with enough terms for an index to pay (shared groups once)."""
+    if id(node) in seen:
+        return []
+    seen.add(id(node))
+    found: list[Or] = []
+    if isinstance(node, Or):
+        if sum(isinstance(child, Term) for child in node.children) >= 4:
+            found.append(node)
+        for child in node.children:
+            found.extend(_or_nodes(child, seen))
+    elif isinstance(node, And):
+        for child in node.children:
+            found.extend(_or_nodes(child, seen))
+    elif isinstance(node, Not | Scope):
+        found.extend(_or_nodes(node.child, seen))
+    elif isinstance(node, Near):
+        found.extend(_or_nodes(node.left, seen) + _or_nodes(node.right, seen))
+    return found

@@ -36,11 +36,11 @@ TOPIC = RuleConfig(
     topic=True,
     severity="high",
     channels=["mail"],
-    all=[["China", "Chinese", "Beijing"], ["Russia*", "Moscow"]],
-    any=["drone*", "machine tool*", "artillery shells"],
+    query='(China OR Chinese OR Beijing) AND (Russia* OR Moscow) '
+    'AND (drone* OR "machine tool*" OR "artillery shells")',
 )
 # Matches more often than the topic; records matches but alerts nobody.
-MENTIONS = RuleConfig(name="mentions_china", any=["China", "Chinese"])
+MENTIONS = RuleConfig(name="mentions_china", query="China OR Chinese")
 
 MATCHING_TEXT = (
     "Customs records show that Chinese exporters became the main source of machine tools "

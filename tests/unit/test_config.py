@@ -78,9 +78,20 @@ def _raw() -> dict[str, Any]:
         (lambda raw: raw["alerts"]["channels"]["email"].update(port=70000), "email.port"),
         (lambda raw: raw["alerts"]["channels"]["email"].update(security="tls"), "security"),
         (lambda raw: raw["rules"][1].update(channels=["pager"]), "unknown channel 'pager'"),
-        (lambda raw: raw["rules"][0].update(all=[]), "rules[0]: a rule needs terms"),
+        (lambda raw: raw["rules"][0].pop("query"), "rules[0].query: required key is missing"),
+        (lambda raw: raw["rules"][0].update(all=[["x"]]), "rules[0].all: unknown key"),
+        (
+            lambda raw: raw["rules"][1].update(query="@china NEAR/ drone*"),
+            "rules[1] 'lethal_aid': query: column 8: NEAR needs a distance",
+        ),
+        (
+            lambda raw: raw["groups"].update(drones=["drone*", "dro*ne"]),
+            "groups.drones[1]: column 1: '*' may only end a word",
+        ),
+        (lambda raw: raw["entities"][0].update(kind="firm"), "entities[0].kind: "),
+        (lambda raw: raw["entities"].append(dict(raw["entities"][0])), "the name is used twice"),
+        (lambda raw: raw["rules"][2].update(novelty_days=3), "novelty_days is set but novelty"),
         (lambda raw: raw["sources"].append(dict(raw["sources"][0])), "is used twice"),
-        (lambda raw: raw["rules"][1].update(none=["dro*ne"]), "rule 'lethal_aid': term 'dro*ne'"),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(mutate: Any, expected: str) -> None:

@@ -28,7 +28,8 @@ def _facts(
     terms: tuple[str, ...] = ("machine tools", "china", "drone*"),
     snippet_chars: int = 240,
 ) -> AlertFacts:
-    rule = RuleConfig(name="tools", any=list(terms), severity="high")
+    query = " OR ".join(f'"{term}"' for term in terms)
+    rule = RuleConfig(name="tools", query=query, severity="high")
     match = RuleSet([rule]).match(title, text, "en")[0]
     article = Article(
         url=url,
@@ -103,7 +104,7 @@ def test_snippet_prefers_a_window_with_several_terms() -> None:
     )
     hits = [
         h
-        for m in RuleSet([RuleConfig(name="r", any=["china", "russia", "drone*"])]).match(
+        for m in RuleSet([RuleConfig(name="r", query="china OR russia OR drone*")]).match(
             "", text, "en"
         )
         for h in m.hits
@@ -144,7 +145,7 @@ def test_stale_positions_are_ignored() -> None:
 )
 def test_snippet_marks_always_show_matched_words(words: list[str], size: int) -> None:
     text = " ".join(words)
-    matches = RuleSet([RuleConfig(name="r", any=["china", "russia", "arms"])]).match("", text, "en")
+    matches = RuleSet([RuleConfig(name="r", query="china OR russia OR arms")]).match("", text, "en")
     hits = [h for m in matches for h in m.hits]
     snippet = make_snippet(text, hits, size)
     assert len(snippet.text) <= size + 2 * len(ELLIPSIS)
