@@ -67,11 +67,13 @@ MAX_HITS_PER_TERM = 10
 
 
 class RuleError(ValueError):
-    """Rules, groups or entities that cannot be compiled; `errors` holds one line per problem."""
+    """Rules, groups or entities that cannot be compiled; `errors` holds one line per problem,
+    `pointers` the offending query with a caret under the column, where there is one."""
 
-    def __init__(self, errors: Sequence[str]) -> None:
+    def __init__(self, errors: Sequence[str], pointers: Sequence[str | None] = ()) -> None:
         super().__init__("\n".join(errors))
         self.errors = list(errors)
+        self.pointers = list(pointers) or [None] * len(self.errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +118,13 @@ class Analysis:
 
 
 def explain(hits: Sequence[Hit]) -> tuple[Hit, ...]:
-    """Distinct hits in reading order (title first), at most MAX_HITS_PER_TERM per term."""
-    unique = {(h.field, h.start, h.end, h.term): h for h in hits}
+    """Distinct hits in reading order (title first), at most MAX_HITS_PER_TERM per term.
+
+    Where several terms found the same words ("Chinese" and "chines*"), the first one says it.
+    """
+    unique: dict[tuple[str, int, int, str | None], Hit] = {}
+    for hit in hits:
+        unique.setdefault((hit.field, hit.start, hit.end, hit.entity), hit)
     ordered = sorted(unique.values(), key=lambda h: (h.field != "title", h.start, h.end, h.term))
     kept: list[Hit] = []
     counts: dict[str, int] = {}
@@ -136,6 +143,7 @@ class _Resolver:
         self.definitions = dict(groups)
         self.resolved: dict[str, Node] = {}
         self.errors: list[str] = []
+        self.pointers: list[str | None] = []
         self._failed: set[str] = set()
 
     def group(self, name: str, stack: tuple[str, ...]) -> Node | None:
@@ -147,6 +155,7 @@ class _Resolver:
         items = [definition] if isinstance(definition, str) else definition
         if not items:
             self.errors.append(f"groups.{name}: the group is empty")
+            self.pointers.append(None)
             self._failed.add(name)
             return None
         nodes: list[Node] = []
@@ -159,6 +168,7 @@ class _Resolver:
                 node = self.resolve(parsed, (*stack, name), where, item)
             except QueryError as exc:
                 self.errors.append(f"{where}: {exc}")
+                self.pointers.append(exc.pointer())
                 self._failed.add(name)
                 return None
             nodes.append(node)
@@ -267,6 +277,7 @@ class RuleSet:
         entities: Sequence[EntityConfig] = (),
     ) -> None:
         errors: list[str] = []
+        pointers: list[str | None] = []
         names = [rule.name for rule in rules]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -289,13 +300,18 @@ class RuleSet:
                     self.entity_index[ref] = found
             except QueryError as exc:
                 errors.append(f"rules[{index}] {rule.name!r}: query: {exc}")
+                pointers.append(exc.pointer())
                 continue
             compiled.append(CompiledRule(rule, tree, not needs_terms(tree), tuple(refs)))
         for name in sorted(set(resolver.definitions) - set(resolver.resolved)):
             resolver.group(name, ())  # unused groups are checked too
-        errors.extend(e for e in resolver.errors if e not in errors)
+        pointers = [*([None] * (len(errors) - len(pointers))), *pointers]
+        for error, pointer in zip(resolver.errors, resolver.pointers, strict=True):
+            if error not in errors:
+                errors.append(error)
+                pointers.append(pointer)
         if errors:
-            raise RuleError(errors)
+            raise RuleError(errors, pointers)
         self.rules = tuple(compiled)
         self.groups = dict(resolver.resolved)
         self._compile_scan()

@@ -39,3 +39,21 @@ def search_articles(engine: Engine, query: str, limit: int = 20) -> list[Article
             return []
         found = {a.id: a for a in session.exec(select(Article).where(col(Article.id).in_(ids)))}
         return [found[i] for i in ids if i in found]
+
+
+def fts_candidates(engine: Engine, expression: str) -> list[int] | None:
+    """Ids of the articles an FTS5 expression matches, best first; None where there is no FTS5.
+
+    For callers that evaluate a query of their own on the candidates (alerts.archive_search):
+    on PostgreSQL (tsvector keeps accents) they scan instead.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    sql = text(
+        "SELECT rowid FROM article_fts WHERE article_fts MATCH :q ORDER BY bm25(article_fts, 5.0, 1.0)"
+    )
+    with Session(engine) as session:
+        try:
+            return [row[0] for row in session.connection().execute(sql, {"q": expression})]
+        except DBAPIError as exc:
+            raise SearchError(f"cannot search for {expression!r}: {exc.orig}") from exc

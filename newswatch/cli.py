@@ -194,22 +194,14 @@ def seeds_import(context: Context) -> None:
 @cli.command()
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, help="at most this many results")
+@click.option("--since", default=None, help="only articles of the last 90d, 12h, ...")
 @pass_context
-def search(context: Context, query: str, limit: int) -> None:
-    """Full-text search of the archive (words, "phrases", AND/OR/NOT, prefix*)."""
-    from db.search import SearchError, search_articles
+def search(context: Context, query: str, limit: int, since: str | None) -> None:
+    """Search the archive with the rule language: AND/OR/NOT, "phrases", pre*, NEAR/n, @groups,
+    title:/text:/lang:/source:/entity: fields."""
+    from newswatch import rulecmds
 
-    try:
-        found = search_articles(context.archive, query, limit)
-    except SearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    for article in found:
-        published = article.published.date().isoformat() if article.published else "----------"
-        flags = "seed " if article.seed else ("dup  " if article.duplicate_of else "     ")
-        click.echo(
-            f"{article.id:>6}  {published}  {article.lang or '--':2}  {flags}{article.title}"
-        )
-    click.echo(f"{len(found)} found", err=True)
+    rulecmds.search(context, query, limit, since)
 
 
 @cli.command()
@@ -247,6 +239,15 @@ def export(context: Context, fmt: str, out: Path | None) -> None:
         with out.open("w", encoding="utf-8", newline="") as handle:
             count = writer(context.archive, handle)
     click.echo(f"{count} articles exported", err=True)
+
+
+def _add_rules_commands() -> None:
+    from newswatch.rulecmds import rules
+
+    cli.add_command(rules)
+
+
+_add_rules_commands()
 
 
 def main() -> None:

@@ -142,11 +142,14 @@ def config_path(explicit: str | Path | None) -> Path:
     return Path(env) if env else DEFAULT_PATH
 
 
-def parse_config(raw: dict[str, Any], path: Path) -> AppConfig:
+def parse_config(raw: dict[str, Any], path: Path, check_rules: bool = True) -> AppConfig:
+    """The validated config; `check_rules=False` leaves compiling the queries to the caller."""
     try:
         config = AppConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(format_errors(path, exc)) from None
+    if not check_rules:
+        return _resolve_paths(config, path.resolve().parent)
     try:
         config.ruleset()  # queries are checked here, not at the first article
     except RuleError as exc:
@@ -155,7 +158,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> AppConfig:
     return _resolve_paths(config, path.resolve().parent)
 
 
-def load_config(path: Path) -> AppConfig:
+def load_config(path: Path, check_rules: bool = True) -> AppConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -164,4 +167,4 @@ def load_config(path: Path) -> AppConfig:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(raw, path)
+    return parse_config(raw, path, check_rules)

@@ -19,7 +19,7 @@ from sqlmodel import Session, create_engine, select
 
 from db.models import Article, Delivery, Source
 from tests.support.cli import run_cli
-from tests.support.configs import shipped_rules, write_config
+from tests.support.configs import shipped_rules, shipped_vocabulary, write_config
 from tests.support.smtp import Inbox, SmtpServer, free_port
 from tests.support.webserver import Reply, WebServer, rss, serving
 
@@ -73,6 +73,7 @@ def test_crawl_stores_each_page_once_and_alerts_once(tmp_path: Path, smtp: SmtpS
             sources=[{"name": "site", "kind": "feed", "url": server.url("/feed.xml")}],
             rules=rules,
             alerts={"channels": {"email": email}},
+            **shipped_vocabulary(),
         )
         seeded = run_cli(config, "seeds", "import")
         assert seeded.returncode == 0, seeded.stderr

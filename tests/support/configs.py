@@ -16,6 +16,12 @@ def shipped_rules() -> list[dict[str, Any]]:
     return rules
 
 
+def shipped_vocabulary() -> dict[str, Any]:
+    """The shipped `groups` and `entities` sections, which the shipped rules refer to."""
+    raw = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    return {"groups": raw["groups"], "entities": raw["entities"]}
+
+
 def _value(value: Any) -> str:
     # JSON strings, numbers, booleans and arrays are valid TOML.
     return json.dumps(value, ensure_ascii=False)
