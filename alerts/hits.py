@@ -6,7 +6,8 @@ read it back with `Hit.from_dict`. New keys are only ever added (`entity`), neve
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from alerts.query import FieldName
@@ -24,8 +25,8 @@ class Hit:
     # The watchlisted entity this hit names (None for a plain term).
     entity: str | None = None
     # Word positions in the article (title words first), for NEAR; not stored.
-    first: int = field(default=-1, compare=False)
-    last: int = field(default=-1, compare=False)
+    first: int = dataclass_field(default=-1, compare=False)
+    last: int = dataclass_field(default=-1, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

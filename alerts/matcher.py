@@ -10,6 +10,7 @@ its terms' first atoms occurred, unless it can match without any term (`lang:de 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,13 @@ from alerts.query import (
 )
 from alerts.tokens import Words
 from db.text import fold
+
+# NEAR finds a phrase that ends before a word by looking back this many words past the
+# distance for where it starts: phrases are never nearly this long.
+_MAX_PHRASE = 64
+# Automaton values: atom id << _LENGTH_BITS | pattern length (capped at _MAX_KEY).
+_LENGTH_BITS = 10
+_MAX_KEY = (1 << _LENGTH_BITS) - 1
 
 
 def lang_key(lang: str | None) -> str | None:
@@ -59,37 +67,87 @@ class EntityFound:
     hits: tuple[Hit, ...]
 
 
-def needs_terms(node: Node) -> bool:
-    """Whether every way for `node` to match goes through some term occurring."""
-    if isinstance(node, Term | Near | EntityRef):
-        return True
-    if isinstance(node, And):
-        return any(needs_terms(child) for child in node.children)
-    if isinstance(node, Or):
-        return all(needs_terms(child) for child in node.children)
-    if isinstance(node, Scope):
-        return needs_terms(node.child)
-    return False  # Not, Lang, Source
-
-
 EntityIndex = dict[EntityRef, tuple[CompiledEntity, ...]]
+# Atoms one of which must occur for a node to match; a node matches only if every clause of
+# its requirement has an atom in the article. No clauses: it can match without any term.
+Requirement = tuple[frozenset[int], ...]
 
 
-def positive_terms(node: Node, entities: EntityIndex) -> Iterable[Term]:
-    """The terms whose presence can make `node` match (terms under NOT cannot)."""
-    if isinstance(node, Term):
-        yield node
-    elif isinstance(node, And | Or):
-        for child in node.children:
-            yield from positive_terms(child, entities)
-    elif isinstance(node, Near):
-        yield from positive_terms(node.left, entities)
-        yield from positive_terms(node.right, entities)
-    elif isinstance(node, Scope):
-        yield from positive_terms(node.child, entities)
-    elif isinstance(node, EntityRef):
-        for entity in entities.get(node, ()):
-            yield from entity.terms
+class TreeFacts:
+    """Facts about query trees, worked out once per node: groups are shared by many rules."""
+
+    def __init__(self, entities: EntityIndex, term_atoms: dict[Term, tuple[int, ...]]) -> None:
+        self.entities = entities
+        self.term_atoms = term_atoms
+        self._terms: dict[int, frozenset[Term]] = {}
+        self._refs: dict[int, frozenset[EntityRef]] = {}
+        self._needs: dict[int, Requirement] = {}
+
+    def terms(self, node: Node) -> frozenset[Term]:
+        """Every term in the tree, those under NOT too, and the terms of its entities."""
+        key = id(node)
+        found = self._terms.get(key)
+        if found is None:
+            if isinstance(node, Term):
+                found = frozenset((node,))
+            elif isinstance(node, EntityRef):
+                found = frozenset(t for e in self.entities.get(node, ()) for t in e.terms)
+            else:
+                found = frozenset().union(*(self.terms(c) for c in _children(node)))
+            self._terms[key] = found
+        return found
+
+    def refs(self, node: Node) -> frozenset[EntityRef]:
+        """Every entity: clause in the tree."""
+        key = id(node)
+        found = self._refs.get(key)
+        if found is None:
+            if isinstance(node, EntityRef):
+                found = frozenset((node,))
+            else:
+                found = frozenset().union(*(self.refs(c) for c in _children(node)))
+            self._refs[key] = found
+        return found
+
+    def requirement(self, node: Node, first_atom: dict[Term, int]) -> Requirement:
+        key = id(node)
+        found = self._needs.get(key)
+        if found is None:
+            found = self._requirement(node, first_atom)
+            self._needs[key] = found
+        return found
+
+    def _requirement(self, node: Node, first_atom: dict[Term, int]) -> Requirement:
+        if isinstance(node, Term):
+            # A phrase needs every one of its words; its first word wakes it (term_atoms).
+            return tuple(frozenset((atom,)) for atom in dict.fromkeys(self.term_atoms[node]))
+        if isinstance(node, EntityRef):
+            terms = [t for e in self.entities.get(node, ()) for t in e.terms]
+            return (frozenset(first_atom[t] for t in terms),) if terms else ()
+        if isinstance(node, And):
+            return tuple(c for child in node.children for c in self.requirement(child, first_atom))
+        if isinstance(node, Near):
+            left = self.requirement(node.left, first_atom)
+            return left + self.requirement(node.right, first_atom)
+        if isinstance(node, Scope):
+            return self.requirement(node.child, first_atom)
+        if isinstance(node, Or):
+            needs = [self.requirement(child, first_atom) for child in node.children]
+            if any(not need for need in needs):
+                return ()
+            # One of the children must match, so the tightest clause of one of them must hold.
+            return (frozenset().union(*(min(need, key=len) for need in needs)),)
+        return ()  # NOT, lang:, source: match without any term
+
+
+def _children(node: Node) -> tuple[Node, ...]:
+    if isinstance(node, And | Or):
+        return node.children
+    if isinstance(node, Not | Scope):
+        return (node.child,)
+    if isinstance(node, Near):
+        return (node.left, node.right)
+    return ()
 
 
 def entities_of(ref: EntityRef, entities: Sequence[CompiledEntity]) -> tuple[CompiledEntity, ...]:
@@ -111,7 +169,8 @@ class Scanner:
         found = self._atoms.get(key)
         if found is None:
             found = self._atoms[key] = len(self._atoms)
-            self._automaton.add_word(key, found)
+            # The value carries the key's length, so a hit's start needs no lookup.
+            self._automaton.add_word(key, (found << _LENGTH_BITS) | min(len(key), _MAX_KEY))
             self._built = False
         return found
 
@@ -137,20 +196,25 @@ class Scanner:
             starts[offset] = position
             offset += len(word) + 1
         found: dict[int, list[int]] = {}
-        lengths = self._lengths
-        for end, atom in self._automaton.iter(joined):
-            found.setdefault(atom, []).append(starts[end - lengths[atom] + 1])
+        for end, value in self._automaton.iter(joined):
+            length = value & _MAX_KEY
+            if length == _MAX_KEY:  # a very long word: its length did not fit
+                length = len(self._keys[value >> _LENGTH_BITS])
+            position = starts[end - length + 1]
+            atom = value >> _LENGTH_BITS
+            bucket = found.get(atom)
+            if bucket is None:
+                found[atom] = [position]
+            else:
+                bucket.append(position)
         return found
 
     @property
-    def _lengths(self) -> list[int]:
-        cached: list[int] | None = getattr(self, "_length_cache", None)
-        if cached is None or len(cached) != len(self._atoms):
-            cached = [0] * len(self._atoms)
-            for key, atom in self._atoms.items():
-                cached[atom] = len(key)
-            self._length_cache = cached
-        return cached
+    def _keys(self) -> list[str]:
+        keys = [""] * len(self._atoms)
+        for key, atom in self._atoms.items():
+            keys[atom] = key
+        return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +251,7 @@ class ArticleScan:
     source: str | None
     words: Words
     atoms: dict[int, list[int]]
+    present: frozenset[int]  # the keys of `atoms`, as a set for fast intersections
     term_atoms: dict[Term, tuple[int, ...]]
     entities: EntityIndex
     or_index: dict[int, OrIndex]
@@ -279,7 +344,7 @@ class ArticleScan:
             if index is None:
                 children: Iterable[Node] = node.children
             else:
-                present = index.atoms.intersection(self.atoms)
+                present = index.atoms & self.present
                 children = [*(t for a in present for t in index.by_atom[a]), *index.others]
             results = [self.evaluate(child, scope) for child in children]
             matched = [hits for hits in results if hits is not None]
@@ -308,17 +373,26 @@ class ArticleScan:
         if not left or not right:
             return None
         used: dict[int, Hit] = {}
+        # Right-hand hits by first word, so each left hit looks only at its window.
+        ordered = sorted(right, key=lambda h: h.first)
+        firsts = [h.first for h in ordered]
+        distance = node.distance
         for a in left:
-            for b in right:
-                if a.field != b.field:
-                    continue
-                if b.first > a.last:
-                    gap = b.first - a.last
-                elif not node.ordered and a.first > b.last:
-                    gap = a.first - b.last
-                else:
-                    continue
-                if gap <= node.distance:
+            # b after a: a.last < b.first <= a.last + distance
+            lo = bisect.bisect_right(firsts, a.last)
+            hi = bisect.bisect_right(firsts, a.last + distance)
+            for b in ordered[lo:hi]:
+                if b.field == a.field:
+                    used[id(a)] = a
+                    used[id(b)] = b
+            if node.ordered:
+                continue
+            # b before a: b.last < a.first <= b.last + distance; phrases are short, so look
+            # from a.first - distance - MAX_PHRASE on and check b.last exactly.
+            lo = bisect.bisect_left(firsts, a.first - distance - _MAX_PHRASE)
+            hi = bisect.bisect_left(firsts, a.first)
+            for b in ordered[lo:hi]:
+                if b.field == a.field and b.last < a.first <= b.last + distance:
                     used[id(a)] = a
                     used[id(b)] = b
         if not used:
@@ -329,4 +403,3 @@ class ArticleScan:
             if isinstance(side, Near):
                 used.update((id(hit), hit) for hit in hits)
         return list(used.values())
-

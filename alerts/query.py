@@ -214,7 +214,9 @@ class _Parser:
     def fail(self, expected: str, token: _Token | None, after: str = "") -> QueryError:
         column = (token.start if token is not None else len(self.query)) + 1
         where = f" after {after}" if after else ""
-        return QueryError(f"expected {expected}{where}, found {_describe(token)}", column, self.query)
+        return QueryError(
+            f"expected {expected}{where}, found {_describe(token)}", column, self.query
+        )
 
     def is_op(self, token: _Token | None, *names: str) -> bool:
         return token is not None and token.kind == "word" and token.text in names

@@ -12,6 +12,7 @@ All errors of a configuration are collected into one `RuleError`, each line nami
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,16 +25,15 @@ from alerts.matcher import (
     EntityFound,
     EntityIndex,
     OrIndex,
+    Requirement,
     Scanner,
+    TreeFacts,
     build_or_index,
     entities_of,
     lang_key,
-    needs_terms,
-    positive_terms,
 )
 from alerts.query import (
     And,
-    EntityRef,
     GroupRef,
     Lang,
     Near,
@@ -80,8 +80,13 @@ class RuleError(ValueError):
 class CompiledRule:
     config: RuleConfig
     query: Node
-    always: bool  # can match without any term occurring, so it is evaluated for every article
-    entity_refs: tuple[EntityRef, ...]
+    # Clauses of atoms that must all occur for the rule to match (alerts.matcher.TreeFacts);
+    # none: it can match without any term, so it is evaluated for every article.
+    requirement: Requirement
+
+    @property
+    def always(self) -> bool:
+        return not self.requirement
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +165,12 @@ class _Resolver:
             return None
         nodes: list[Node] = []
         for number, item in enumerate(items, start=1):
-            where = f"groups.{name}" + (f"[{number - 1}]" if not isinstance(definition, str) else "")
+            where = f"groups.{name}" + (
+                f"[{number - 1}]" if not isinstance(definition, str) else ""
+            )
             try:
-                parsed = _list_term(item) if not isinstance(definition, str) else None
-                if parsed is None:
-                    parsed = parse_query(item)
+                term = _list_term(item) if not isinstance(definition, str) else None
+                parsed: Node = term if term is not None else parse_query(item)
                 node = self.resolve(parsed, (*stack, name), where, item)
             except QueryError as exc:
                 self.errors.append(f"{where}: {exc}")
@@ -180,10 +186,14 @@ class _Resolver:
         if isinstance(node, GroupRef):
             if node.name not in self.definitions:
                 known = ", ".join(f"@{n}" for n in sorted(self.definitions)) or "none defined"
-                raise QueryError(f"unknown group @{node.name} (groups: {known})", node.column, query)
+                raise QueryError(
+                    f"unknown group @{node.name} (groups: {known})", node.column, query
+                )
             if node.name in stack:
                 cycle = " -> ".join(f"@{n}" for n in (*stack, node.name))
-                raise QueryError(f"groups refer to each other in a circle: {cycle}", node.column, query)
+                raise QueryError(
+                    f"groups refer to each other in a circle: {cycle}", node.column, query
+                )
             found = self.group(node.name, stack)
             if found is None:
                 raise QueryError(f"group @{node.name} has errors (see above)", node.column, query)
@@ -234,18 +244,6 @@ def _check_positional(node: Node, near: Near, query: str) -> None:
         _check_positional(node.child, near, query)
 
 
-def _entity_refs(node: Node) -> list[EntityRef]:
-    if isinstance(node, EntityRef):
-        return [node]
-    if isinstance(node, And | Or):
-        return [ref for child in node.children for ref in _entity_refs(child)]
-    if isinstance(node, Not | Scope):
-        return _entity_refs(node.child)
-    if isinstance(node, Near):
-        return _entity_refs(node.left) + _entity_refs(node.right)
-    return []
-
-
 def _compile_entities(entities: Sequence[EntityConfig], errors: list[str]) -> list[CompiledEntity]:
     compiled: list[CompiledEntity] = []
     seen: dict[str, str] = {}
@@ -278,19 +276,20 @@ class RuleSet:
     ) -> None:
         errors: list[str] = []
         pointers: list[str | None] = []
-        names = [rule.name for rule in rules]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        counts = Counter(rule.name for rule in rules)
+        duplicates = sorted(name for name, count in counts.items() if count > 1)
         if duplicates:
             errors.append(f"rule names must be unique: {', '.join(duplicates)}")
         self.entities = _compile_entities(entities, errors)
         resolver = _Resolver(groups or {})
-        compiled: list[CompiledRule] = []
         self.entity_index: EntityIndex = {}
+        self.term_atoms: dict[Term, tuple[int, ...]] = {}
+        facts = TreeFacts(self.entity_index, self.term_atoms)
+        trees: list[tuple[RuleConfig, Node]] = []
         for index, rule in enumerate(rules):
             try:
                 tree = resolver.resolve(parse_query(rule.query), (), rule.name, rule.query)
-                refs = _entity_refs(tree)
-                for ref in refs:
+                for ref in sorted(facts.refs(tree), key=lambda r: r.column):
                     found = entities_of(ref, self.entities)
                     if not found:
                         what = f"tag #{ref.name}" if ref.tag else f"entity {ref.name!r}"
@@ -302,7 +301,7 @@ class RuleSet:
                 errors.append(f"rules[{index}] {rule.name!r}: query: {exc}")
                 pointers.append(exc.pointer())
                 continue
-            compiled.append(CompiledRule(rule, tree, not needs_terms(tree), tuple(refs)))
+            trees.append((rule, tree))
         for name in sorted(set(resolver.definitions) - set(resolver.resolved)):
             resolver.group(name, ())  # unused groups are checked too
         pointers = [*([None] * (len(errors) - len(pointers))), *pointers]
@@ -312,32 +311,39 @@ class RuleSet:
                 pointers.append(pointer)
         if errors:
             raise RuleError(errors, pointers)
-        self.rules = tuple(compiled)
         self.groups = dict(resolver.resolved)
-        self._compile_scan()
+        self._compile_scan(trees, facts)
 
-    def _compile_scan(self) -> None:
+    def _compile_scan(self, trees: list[tuple[RuleConfig, Node]], facts: TreeFacts) -> None:
         self.scanner = Scanner()
-        self.term_atoms: dict[Term, tuple[int, ...]] = {}
-        # First atom of a term -> the rules (by index) and entities a hit on it may concern.
-        self.rules_by_atom: dict[int, set[int]] = {}
-        self.entities_by_atom: dict[int, set[int]] = {}
-        self.always = [i for i, rule in enumerate(self.rules) if rule.always]
+        first_atom: dict[Term, int] = {}
 
         def register(term: Term) -> int:
             atoms = self.term_atoms.get(term)
             if atoms is None:
                 atoms = self.term_atoms[term] = self.scanner.term_atoms(term)
+                first_atom[term] = atoms[0]
             return atoms[0]
 
+        # First atom of an entity's term -> the entities a hit on it may concern.
+        self.entities_by_atom: dict[int, set[int]] = {}
         for number, entity in enumerate(self.entities):
             for term in entity.terms:
                 self.entities_by_atom.setdefault(register(term), set()).add(number)
-        for number, rule in enumerate(self.rules):
-            for term in positive_terms(rule.query, self.entity_index):
-                self.rules_by_atom.setdefault(register(term), set()).add(number)
-            for term in _all_terms(rule.query):
-                register(term)
+        for term in frozenset().union(*(facts.terms(tree) for _, tree in trees)):
+            register(term)
+        # Each rule is woken by its rarest-looking clause (the one with the fewest atoms) and
+        # evaluated only if every other clause has an atom in the article too.
+        self.rules_by_atom: dict[int, set[int]] = {}
+        compiled: list[CompiledRule] = []
+        for number, (config, tree) in enumerate(trees):
+            requirement = facts.requirement(tree, first_atom)
+            compiled.append(CompiledRule(config, tree, requirement))
+            if requirement:
+                for atom in min(requirement, key=len):
+                    self.rules_by_atom.setdefault(atom, set()).add(number)
+        self.rules = tuple(compiled)
+        self.always = [i for i, rule in enumerate(self.rules) if rule.always]
         self.or_index: dict[int, OrIndex] = {}
         seen: set[int] = set()
         for rule in self.rules:
@@ -361,6 +367,7 @@ class RuleSet:
             source,
             words,
             atoms,
+            frozenset(atoms),
             self.term_atoms,
             self.entity_index,
             self.or_index,
@@ -377,8 +384,11 @@ class RuleSet:
             woken.update(self.rules_by_atom.get(atom, ()))
             found_entities.update(self.entities_by_atom.get(atom, ()))
         matches: list[RuleMatch] = []
+        present = scan.present
         for number in sorted(woken):
             rule = self.rules[number]
+            if any(clause.isdisjoint(present) for clause in rule.requirement):
+                continue
             hits = scan.evaluate(rule.query)
             if hits is not None:
                 matches.append(RuleMatch(rule.config, explain(hits)))
@@ -395,18 +405,6 @@ class RuleSet:
     ) -> list[RuleMatch]:
         """The rules that match this article, in configuration order."""
         return self.analyse(title, text, lang, source).matches
-
-
-def _all_terms(node: Node) -> list[Term]:
-    if isinstance(node, Term):
-        return [node]
-    if isinstance(node, And | Or):
-        return [t for child in node.children for t in _all_terms(child)]
-    if isinstance(node, Not | Scope):
-        return _all_terms(node.child)
-    if isinstance(node, Near):
-        return _all_terms(node.left) + _all_terms(node.right)
-    return []
 
 
 def _or_nodes(node: Node, seen: set[int]) -> list[Or]:

@@ -77,6 +77,7 @@ def main() -> int:
     count = parser.parse_args().sources
 
     from alerts.config import AlertsConfig
+    from alerts.rules import RuleSet
     from db.engine import open_archive
     from db.store import sync_sources
     from newswatch.logs import setup_logging
@@ -101,7 +102,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             archive = open_archive(f"sqlite:///{tmp}/poll.db")
             sync_sources(archive, [(s.name, s.kind, s.url) for s in sources])
-            service = Service(archive, crawl, sources, [], AlertsConfig())
+            service = Service(archive, crawl, sources, RuleSet([]), AlertsConfig())
             names = [s.name for s in sources]
 
             async def two_passes() -> tuple[float, float, int]:

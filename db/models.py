@@ -1,8 +1,8 @@
 """The archive's tables.
 
 Every "only once" the code relies on is a unique constraint here: one article per canonical
-URL, one seed per file stem, one match per article and rule, one row per entity an article names, one alert per match, one delivery
-per alert and channel.
+URL, one seed per file stem, one match per article and rule, one row per entity an article
+names, one alert per match, one delivery per alert and channel.
 """
 
 from __future__ import annotations

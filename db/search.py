@@ -50,7 +50,8 @@ def fts_candidates(engine: Engine, expression: str) -> list[int] | None:
     if engine.dialect.name != "sqlite":
         return None
     sql = text(
-        "SELECT rowid FROM article_fts WHERE article_fts MATCH :q ORDER BY bm25(article_fts, 5.0, 1.0)"
+        "SELECT rowid FROM article_fts WHERE article_fts MATCH :q "
+        "ORDER BY bm25(article_fts, 5.0, 1.0)"
     )
     with Session(engine) as session:
         try:

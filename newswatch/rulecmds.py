@@ -152,7 +152,9 @@ def _referenced_groups(groups: dict[str, str | list[str]], rules: list[RuleConfi
 
 @rules.command("test")
 @click.argument("name")
-@click.option("--since", default=None, help="only articles of the last 90d, 12h, ... (default: all)")
+@click.option(
+    "--since", default=None, help="only articles of the last 90d, 12h, ... (default: all)"
+)
 @click.option("--limit", default=None, type=int, help="stop after this many matches")
 @click.pass_obj
 def test_rule(context: Context, name: str, since: str | None, limit: int | None) -> None:

@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from alerts.channels import Channel, build_channels
 from alerts.config import AlertsConfig
 from alerts.evaluate import EvaluationReport, evaluate_pending
-from alerts.rules import RuleSet
 from alerts.outbox import DispatchReport, dispatch_due
+from alerts.rules import RuleSet
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.outcome import PollOutcome
 from spiders.worker import CrawlWorker

@@ -36,7 +36,7 @@ TOPIC = RuleConfig(
     topic=True,
     severity="high",
     channels=["mail"],
-    query='(China OR Chinese OR Beijing) AND (Russia* OR Moscow) '
+    query="(China OR Chinese OR Beijing) AND (Russia* OR Moscow) "
     'AND (drone* OR "machine tool*" OR "artillery shells")',
 )
 # Matches more often than the topic; records matches but alerts nobody.

@@ -31,9 +31,7 @@ ENTITIES = [
     EntityConfig(name="Xi Jinping", kind="person", tags=["official"]),
 ]
 RULES = [
-    RuleConfig(
-        name="topic", topic=True, query="(@china NEAR/20 @russia) NEAR/20 @military"
-    ),
+    RuleConfig(name="topic", topic=True, query="(@china NEAR/20 @russia) NEAR/20 @military"),
     RuleConfig(
         name="new_supplier",
         query="entity:#supplier",

@@ -57,7 +57,9 @@ def test_rules_check_reports_every_error_with_rule_and_column(tmp_path: Path) ->
     assert result.returncode == 1
     err = result.stderr
     assert "3 errors in the rules" in err
-    assert "rules[1] 'unclosed': query: column 26: expected ')' to close the '(' at column 12" in err
+    assert (
+        "rules[1] 'unclosed': query: column 26: expected ')' to close the '(' at column 12" in err
+    )
     assert "@china AND (drones OR UAV\n" in err and "^" in err
     assert "rules[2] 'unknown_group': query: column 1: unknown group @chinaa" in err
     assert "rules[3] 'bad_entity': query: column 1: no watchlisted tag #nosuchtag" in err

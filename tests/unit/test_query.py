@@ -34,7 +34,12 @@ def _words(node: object) -> object:
     if isinstance(node, Not):
         return ("NOT", _words(node.child))
     if isinstance(node, Near):
-        return ("ONEAR" if node.ordered else "NEAR", node.distance, _words(node.left), _words(node.right))
+        return (
+            "ONEAR" if node.ordered else "NEAR",
+            node.distance,
+            _words(node.left),
+            _words(node.right),
+        )
     if isinstance(node, Scope):
         return (node.field, _words(node.child))
     return node
@@ -82,8 +87,12 @@ def test_attribute_fields() -> None:
     ("query", "column", "message"),
     [
         ("", 1, "the query is empty"),
-        ("china AND", 10, 'expected a word, a "phrase", an @group, a field: or "(" after AND, '
-         "found the end of the query"),
+        (
+            "china AND",
+            10,
+            'expected a word, a "phrase", an @group, a field: or "(" after AND, '
+            "found the end of the query",
+        ),
         ("china OR OR russia", 10, "after OR, found 'OR'"),
         ("(china OR russia", 17, "expected ')' to close the '(' at column 1"),
         ("china) russia", 6, "')' without a matching '('"),
@@ -144,7 +153,9 @@ def test_circular_groups_are_reported() -> None:
 
 
 def test_near_needs_positional_sides_even_through_groups() -> None:
-    with pytest.raises(RuleError, match=r"rules\[0\] 'r': query: column 4: NEAR/5 needs words.*not NOT"):
+    with pytest.raises(
+        RuleError, match=r"rules\[0\] 'r': query: column 4: NEAR/5 needs words.*not NOT"
+    ):
         RuleSet([_rule("r", "@a NEAR/5 china")], groups={"a": "NOT x"})
     with pytest.raises(RuleError, match="not lang:"):
         RuleSet([_rule("r", "china NEAR/5 lang:de")])
@@ -159,7 +170,7 @@ def test_group_list_items_of_plain_words_are_phrases() -> None:
     assert rules.match("", "UAV", "en")
 
 
-_query_chars = st.sampled_from(list('ab "()*@:/#-') + ["AND ", "OR ", "NOT ", "NEAR/3 ", "title:"])
+_query_chars = st.sampled_from([*'ab "()*@:/#-', "AND ", "OR ", "NOT ", "NEAR/3 ", "title:"])
 
 
 @given(st.lists(_query_chars, max_size=20).map("".join))
@@ -168,4 +179,6 @@ def test_any_input_parses_or_raises_a_query_error(query: str) -> None:
     try:
         RuleSet([_rule("r", query or "x")], groups={"a": "x"})
     except RuleError as exc:
-        assert all(line.startswith(("rules[0] 'r': query: column ", "groups.")) for line in exc.errors)
+        assert all(
+            line.startswith(("rules[0] 'r': query: column ", "groups.")) for line in exc.errors
+        )

@@ -82,9 +82,7 @@ def test_prefix_matches_word_starts() -> None:
         "Arms",
         "ARMSDEALER",
     ]
-    assert [h.found for h in _hits("drohne*", "Kampfdrohnen und Drohnenteile")] == [
-        "Drohnenteile"
-    ]
+    assert [h.found for h in _hits("drohne*", "Kampfdrohnen und Drohnenteile")] == ["Drohnenteile"]
 
 
 def test_phrase_spans_punctuation_and_line_breaks() -> None:
@@ -184,7 +182,9 @@ def test_near_chains_over_groups() -> None:
     groups = {"china": "China OR Beijing", "russia": ["Russia*", "Moscow"]}
     rule = "(@china NEAR/5 @russia) NEAR/5 shells"
     assert _matches(rule, "Beijing and Moscow discussed shells", groups=groups)
-    assert not _matches(rule, "Beijing and Moscow met. Much later, far away, others sold shells", groups=groups)
+    assert not _matches(
+        rule, "Beijing and Moscow met. Much later, far away, others sold shells", groups=groups
+    )
 
 
 def test_title_and_text_fields() -> None:
@@ -221,7 +221,9 @@ ENTITIES = [
         aliases=["Changsha Tianyi", "Чанша Тяньи", "长沙天仪"],
         tags=["sanctioned", "prc"],
     ),
-    EntityConfig(name="Wagner Group", kind="organisation", aliases=["ЧВК Вагнер*"], tags=["Sanctioned"]),
+    EntityConfig(
+        name="Wagner Group", kind="organisation", aliases=["ЧВК Вагнер*"], tags=["Sanctioned"]
+    ),
     EntityConfig(name="DJI", kind="company", tags=["prc"]),
 ]
 
@@ -347,3 +349,21 @@ def test_every_hit_folds_to_its_term(text: str, term: str) -> None:
     for hit in _hits(f'"{term}"', text):
         assert text[hit.start : hit.end] == hit.found
         assert tuple(t.word for t in tokenise(hit.found, "text")) == words
+
+
+@given(
+    words=st.lists(st.sampled_from(["a", "b", "c", "a b"]), max_size=40),
+    distance=st.integers(min_value=1, max_value=6),
+    ordered=st.booleans(),
+)
+@settings(max_examples=300)
+def test_near_agrees_with_counting_by_hand(words: list[str], distance: int, ordered: bool) -> None:
+    text = " ".join(words)
+    tokens = text.split()
+    a = [i for i, w in enumerate(tokens) if w == "a"]
+    b = [i for i, w in enumerate(tokens) if w == "b"]
+    expected = any(
+        0 < j - i <= distance if ordered else 0 < abs(j - i) <= distance for i in a for j in b
+    )
+    operator = "ONEAR" if ordered else "NEAR"
+    assert _matches(f"a {operator}/{distance} b", text) == expected

@@ -54,8 +54,7 @@ def _cases() -> list[Case]:
 @pytest.fixture(scope="module")
 def verdicts(ruleset: RuleSet) -> list[tuple[Case, set[str]]]:
     return [
-        (case, {m.rule.name for m in ruleset.match("", case.text, case.lang)})
-        for case in _cases()
+        (case, {m.rule.name for m in ruleset.match("", case.text, case.lang)}) for case in _cases()
     ]
 
 
@@ -76,7 +75,9 @@ def _scores(verdicts: list[tuple[Case, set[str]]]) -> dict[str, float]:
     return scores
 
 
-def test_the_case_file_covers_every_kind_and_language(verdicts: list[tuple[Case, set[str]]]) -> None:
+def test_the_case_file_covers_every_kind_and_language(
+    verdicts: list[tuple[Case, set[str]]],
+) -> None:
     kinds = {case.kind for case, _ in verdicts}
     langs = {case.lang for case, _ in verdicts}
     assert kinds == {"on_topic", "near_miss", "off_topic"}

@@ -1,0 +1,193 @@
+"""Rule evaluation per article: 10, 100, 1,000 and 10,000 rules on a 1,000-word article.
+
+    .venv/bin/python bench/rule_eval.py [--runs 51]
+
+For each rule count: compile time, the memory the compiled RuleSet holds (tracemalloc), and
+the median CPU time of `RuleSet.analyse` on one 1,000-word article (tokenising, the Aho-Corasick
+scan, the woken rules and the watchlisted entities). The baseline, measured in the same run, is
+the 100-rule set; the goals are under 5 ms per article at 10,000 rules and under 3x from 100 to
+10,000 rules. Tokenising alone is shown too, as the floor no rule set can go under.
+
+Rules are built like an analyst's: words of real text (the seeds, and the corpora in
+../shared/corpora where present) in ORs, phrases, prefixes, NEAR/n and NOT, with entity: and
+lang: clauses, the shipped entity watchlist, and some OR-lists naming a shipped term group.
+The article is 1,000 words of a seed (Dutch, on the topic), so the shipped groups occur in it.
+Two mixes: a monitoring service's (5 % of OR-lists name a group: most rules are about other
+things) and a topic-heavy one (50 %: thousands of rules about this very topic). Time grows
+with the rules an article wakes (shown), not with the rules there are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from alerts.config import RuleConfig  # noqa: E402
+from alerts.rules import RuleSet  # noqa: E402
+from alerts.tokens import index_words  # noqa: E402
+from newswatch.config import load_config  # noqa: E402
+
+COUNTS = (10, 100, 1_000, 10_000)
+WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _vocabulary() -> list[str]:
+    # Rules are written without knowing the article: its own text is not in the vocabulary.
+    texts = [
+        path.read_text(encoding="utf-8")
+        for path in sorted((ROOT / "seeds").glob("*.txt"))
+        if path != _article_path()
+    ]
+    try:
+        from tests.support.corpora import corpora_dir, iter_fundus
+
+        if corpora_dir() is not None:
+            texts += [page.expected_text for page in iter_fundus()]
+    except ImportError:
+        pass
+    counts: dict[str, int] = {}
+    for text in texts:
+        for word in WORD.findall(text):
+            counts[word] = counts.get(word, 0) + 1
+    # Leave out the 300 commonest words: nobody alerts on "said" or "und".
+    ranked = sorted(counts, key=lambda w: -counts[w])
+    return ranked[300:]
+
+
+def _article_path() -> Path:
+    return sorted((ROOT / "seeds").glob("*.txt"))[2]  # the longest seed, 1,673 words
+
+
+def _article() -> tuple[str, str]:
+    words = _article_path().read_text(encoding="utf-8").split()
+    return "Kans dat China wapens wil leveren aan Rusland", " ".join(words[:1000])
+
+
+def _rules(
+    count: int, vocabulary: list[str], groups: list[str], tags: list[str], share_of_groups: float
+) -> list[str]:
+    rng = random.Random(count)
+
+    def term() -> str:
+        word = rng.choice(vocabulary)
+        shape = rng.random()
+        if shape < 0.2:
+            return word[: max(4, len(word) - 2)] + "*"
+        if shape < 0.35:
+            return f'"{word} {rng.choice(vocabulary)}"'
+        return word
+
+    def alternatives() -> str:
+        items = [term() for _ in range(rng.randint(2, 5))]
+        if rng.random() < share_of_groups:
+            items.append("@" + rng.choice(groups))
+        return "(" + " OR ".join(items) + ")"
+
+    queries = []
+    for _ in range(count):
+        shape = rng.random()
+        if shape < 0.4:
+            query = f"{alternatives()} NEAR/{rng.randint(5, 40)} {alternatives()}"
+        elif shape < 0.7:
+            query = f"{alternatives()} AND {alternatives()}"
+        elif shape < 0.75:
+            query = f"{alternatives()} AND entity:#{rng.choice(tags)}"
+        else:
+            query = f"title:{alternatives()} AND {alternatives()}"
+        if rng.random() < 0.3:
+            query += f" AND NOT {term()}"
+        if rng.random() < 0.2:
+            query += f" AND lang:{rng.choice(['en', 'de', 'nl', 'fr', 'ru', 'uk'])}"
+        queries.append(query)
+    return queries
+
+
+def _measure(
+    count: int, runs: int, vocabulary: list[str], share_of_groups: float
+) -> dict[str, float]:
+    config = load_config(ROOT / "config.toml")
+    tags = sorted({tag for entity in config.entities for tag in entity.tags})
+    queries = _rules(count, vocabulary, sorted(config.groups), tags, share_of_groups)
+    rules = [RuleConfig(name=f"r{i}", query=q) for i, q in enumerate(queries)]
+    tracemalloc.start()
+    started = time.perf_counter()
+    ruleset = RuleSet(rules, config.groups, config.entities)
+    compile_seconds = time.perf_counter() - started
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    title, text = _article()
+    ruleset.analyse(title, text, "nl")  # warm caches (the fold table) as a daemon has them
+    times = []
+    for _ in range(runs):
+        # CPU time of this process: other work on the machine does not count against it.
+        started = time.process_time()
+        analysis = ruleset.analyse(title, text, "nl")
+        times.append(time.process_time() - started)
+    scan = ruleset.scan(title, text, "nl", None)
+    woken = {r for atom in scan.atoms for r in ruleset.rules_by_atom.get(atom, ())}
+    return {
+        "rules": count,
+        "compile_s": compile_seconds,
+        "memory_mb": held / 1e6,
+        "median_ms": statistics.median(times) * 1000,
+        "woken": len(woken | set(ruleset.always)),
+        "matched": len(analysis.matches),
+        "atoms": ruleset.atoms,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=51, help="timed evaluations per rule count")
+    args = parser.parse_args()
+    vocabulary = _vocabulary()
+    title, text = _article()
+    words = len(text.split())
+    tokenise = []
+    for _ in range(args.runs):
+        started = time.process_time()
+        index_words(title, text)
+        tokenise.append(time.process_time() - started)
+    floor_ms = statistics.median(tokenise) * 1000
+    print(f"article: {words} words; vocabulary {len(vocabulary)} words; {args.runs} runs each")
+    print(f"tokenising alone: {floor_ms:.2f} ms (the floor)")
+    for label, share in (("monitoring mix", 0.05), ("topic-heavy", 0.5)):
+        results = [_measure(count, args.runs, vocabulary, share) for count in COUNTS]
+        _report(label, share, results, floor_ms)
+
+
+def _report(label: str, share: float, results: list[dict[str, float]], floor_ms: float) -> None:
+    baseline = next(r for r in results if r["rules"] == 100)
+    print(f"\n{label}: {share:.0%} of OR-lists name a shipped group (@china, @drones, ...)")
+    print(
+        f"{'rules':>7} {'compile s':>10} {'memory MB':>10} {'atoms':>7} {'woken':>6} "
+        f"{'matched':>8} {'median ms':>10} {'x 100 rules':>12} {'x tokenise':>11}"
+    )
+    for r in results:
+        print(
+            f"{r['rules']:>7,} {r['compile_s']:>10.3f} {r['memory_mb']:>10.1f} {r['atoms']:>7,} "
+            f"{r['woken']:>6,} {r['matched']:>8,} {r['median_ms']:>10.2f} "
+            f"{r['median_ms'] / baseline['median_ms']:>12.2f} {r['median_ms'] / floor_ms:>11.2f}"
+        )
+    top = results[-1]
+    ratio = top["median_ms"] / baseline["median_ms"]
+    per_rule = (top["median_ms"] - floor_ms) / max(top["woken"], 1) * 1000
+    print(
+        f"goal: < 5 ms per article at 10,000 rules: {top['median_ms']:.2f} ms "
+        f"({'met' if top['median_ms'] < 5 else 'NOT met'}); < 3x from 100 to 10,000 rules: "
+        f"{ratio:.2f}x ({'met' if ratio < 3 else 'NOT met'}); "
+        f"about {per_rule:.0f} us per woken rule"
+    )
+
+
+if __name__ == "__main__":
+    main()
