@@ -7,7 +7,7 @@ import textwrap
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from db.models import Alert, Article, Delivery, Match, Source
+from db.models import Alert, Article, ArticleEntity, Delivery, Match, Source
 
 
 def render_article(archive: Engine, article_id: int) -> str | None:
@@ -47,6 +47,14 @@ def render_article(archive: Engine, article_id: int) -> str | None:
         for match in matches:
             terms = sorted({str(t.get("term")) for t in match.terms})
             lines.append(f"rule:       {match.rule}: {', '.join(terms)}")
+        entities = session.exec(
+            select(ArticleEntity)
+            .where(ArticleEntity.article_id == article_id)
+            .order_by(col(ArticleEntity.id))
+        ).all()
+        if entities:
+            named = ", ".join(f"{e.entity} ({e.kind}, {e.mentions}x)" for e in entities)
+            lines.append(f"entities:   {named}")
         for delivery in deliveries:
             lines.append(
                 f"alert:      #{delivery.alert_id} via {delivery.channel}: {delivery.status}, "

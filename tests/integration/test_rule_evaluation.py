@@ -14,6 +14,7 @@ from alerts.rules import Hit, RuleSet
 from db.draft import ArticleDraft
 from db.models import Alert, Article, ArticleEntity, Match
 from db.store import store_article, sync_sources
+from newswatch.show import render_article
 
 GROUPS = {
     "china": ["China", "Chinese", "Beijing"],
@@ -121,6 +122,10 @@ def test_entities_are_stored_and_novelty_fires_once(archive: Engine) -> None:
         ("Xiamen Limbach", "Xiamen Limbach"),
     ]
     assert "Changsha Tianyi" in match.snippet
+    shown = render_article(archive, second)
+    assert shown is not None
+    assert "entities:   Spacety (company, 1x), Xiamen Limbach (company, 1x)" in shown
+    assert "rule:       new_supplier: Spacety, Xiamen Limbach" in shown
 
 
 def test_novelty_within_days_forgets_old_coverage(archive: Engine) -> None:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from alerts.render import AlertFacts, render_text
 from alerts.rules import RuleSet
+from alerts.snippet import make_snippet
 from newswatch.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +132,32 @@ def test_every_seed_is_relevant_and_fires_its_labelled_rules(ruleset: RuleSet) -
         assert analysis.relevant, seed["file"]
         assert set(label["rules"]) <= matched, (seed["file"], matched)
         assert set(label["entities"]) <= {e.name for e in analysis.entities}, seed["file"]
+
+
+def test_every_alert_shows_its_matched_terms_in_context(ruleset: RuleSet) -> None:
+    # An alerting rule's match, rendered as the email renders it: the snippet holds marked
+    # words, and every marked piece is a term or entity the rule matched.
+    rendered = 0
+    for case in _cases():
+        for match in ruleset.match("", case.text, case.lang):
+            if not match.rule.channels:
+                continue
+            facts = AlertFacts(
+                title="",
+                url="https://example.org/a",
+                source=None,
+                published=None,
+                lang=case.lang,
+                rule=match.rule.name,
+                severity=match.rule.severity,
+                terms=tuple((term, ()) for term in match.terms),
+                snippet=make_snippet(case.text, match.hits, 240),
+            )
+            text = render_text(facts)
+            marked = [piece for piece, mark in facts.snippet.parts() if mark]
+            assert marked, (match.rule.name, case.text[:80])
+            found = {" ".join(hit.found.split()) for hit in match.hits}
+            assert all(any(f in piece for f in found) for piece in marked)
+            assert all(f"**{piece}**" in text for piece in marked)
+            rendered += 1
+    assert rendered >= 40
