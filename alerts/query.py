@@ -32,7 +32,7 @@ MAX_DISTANCE = 1000
 # A word is a run of letters and digits, except that every CJK ideograph is a word of its own:
 # Chinese is written without spaces, so "长沙天仪" is a phrase of four words found inside any run.
 _IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-WORD = re.compile(rf"[{_IDEOGRAPH}]|(?:(?![{_IDEOGRAPH}])\w)+")
+WORD = re.compile(rf"[{_IDEOGRAPH}]|[^\W{_IDEOGRAPH}]+")
 _WORD_PART = re.compile(rf"({WORD.pattern})(\*?)")
 _LOOSE_STAR = re.compile(r"(?<!\w)\*|\*\w")
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9_]+$")

@@ -344,6 +344,8 @@ class RuleSet:
                     self.rules_by_atom.setdefault(atom, set()).add(number)
         self.rules = tuple(compiled)
         self.always = [i for i, rule in enumerate(self.rules) if rule.always]
+        self.waking_atoms = frozenset(self.rules_by_atom)
+        self.entity_atoms = frozenset(self.entities_by_atom)
         self.or_index: dict[int, OrIndex] = {}
         seen: set[int] = set()
         for rule in self.rules:
@@ -378,16 +380,22 @@ class RuleSet:
     ) -> Analysis:
         """The rules matching this article (configuration order) and the entities it names."""
         scan = self.scan(title, text, lang, source)
-        woken: set[int] = set(self.always)
-        found_entities: set[int] = set()
-        for atom in scan.atoms:
-            woken.update(self.rules_by_atom.get(atom, ()))
-            found_entities.update(self.entities_by_atom.get(atom, ()))
-        matches: list[RuleMatch] = []
         present = scan.present
+        woken: set[int] = set(self.always)
+        for atom in present & self.waking_atoms:
+            woken.update(self.rules_by_atom[atom])
+        found_entities: set[int] = set()
+        for atom in present & self.entity_atoms:
+            found_entities.update(self.entities_by_atom[atom])
+        matches: list[RuleMatch] = []
         for number in sorted(woken):
             rule = self.rules[number]
-            if any(clause.isdisjoint(present) for clause in rule.requirement):
+            possible = True
+            for clause in rule.requirement:
+                if clause.isdisjoint(present):
+                    possible = False
+                    break
+            if not possible:
                 continue
             hits = scan.evaluate(rule.query)
             if hits is not None:
