@@ -11,13 +11,13 @@ All errors of a configuration are collected into one `RuleError`, each line nami
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from alerts.config import EntityConfig, GroupDefinition, RuleConfig
+from alerts.groups import GroupResolver
 from alerts.hits import Hit
 from alerts.matcher import (
     ArticleScan,
@@ -25,28 +25,24 @@ from alerts.matcher import (
     EntityFound,
     EntityIndex,
     OrIndex,
-    Requirement,
     Scanner,
-    TreeFacts,
     build_or_index,
     entities_of,
     lang_key,
 )
 from alerts.query import (
     And,
-    GroupRef,
-    Lang,
     Near,
     Node,
     Not,
     Or,
     QueryError,
     Scope,
-    Source,
     Term,
     compile_term,
     parse_query,
 )
+from alerts.requirement import Requirement, TreeFacts
 from alerts.tokens import index_words, tokenise
 
 __all__ = [
@@ -141,109 +137,6 @@ def explain(hits: Sequence[Hit]) -> tuple[Hit, ...]:
     return tuple(kept)
 
 
-class _Resolver:
-    """Parses group definitions on first use and substitutes them into rule trees."""
-
-    def __init__(self, groups: Mapping[str, GroupDefinition]) -> None:
-        self.definitions = dict(groups)
-        self.resolved: dict[str, Node] = {}
-        self.errors: list[str] = []
-        self.pointers: list[str | None] = []
-        self._failed: set[str] = set()
-
-    def group(self, name: str, stack: tuple[str, ...]) -> Node | None:
-        if name in self.resolved:
-            return self.resolved[name]
-        if name in self._failed:
-            return None
-        definition = self.definitions[name]
-        items = [definition] if isinstance(definition, str) else definition
-        if not items:
-            self.errors.append(f"groups.{name}: the group is empty")
-            self.pointers.append(None)
-            self._failed.add(name)
-            return None
-        nodes: list[Node] = []
-        for number, item in enumerate(items, start=1):
-            where = f"groups.{name}" + (
-                f"[{number - 1}]" if not isinstance(definition, str) else ""
-            )
-            try:
-                term = _list_term(item) if not isinstance(definition, str) else None
-                parsed: Node = term if term is not None else parse_query(item)
-                node = self.resolve(parsed, (*stack, name), where, item)
-            except QueryError as exc:
-                self.errors.append(f"{where}: {exc}")
-                self.pointers.append(exc.pointer())
-                self._failed.add(name)
-                return None
-            nodes.append(node)
-        self.resolved[name] = nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
-        return self.resolved[name]
-
-    def resolve(self, node: Node, stack: tuple[str, ...], where: str, query: str) -> Node:
-        """`node` with every @group replaced; raises QueryError for unknown or circular ones."""
-        if isinstance(node, GroupRef):
-            if node.name not in self.definitions:
-                known = ", ".join(f"@{n}" for n in sorted(self.definitions)) or "none defined"
-                raise QueryError(
-                    f"unknown group @{node.name} (groups: {known})", node.column, query
-                )
-            if node.name in stack:
-                cycle = " -> ".join(f"@{n}" for n in (*stack, node.name))
-                raise QueryError(
-                    f"groups refer to each other in a circle: {cycle}", node.column, query
-                )
-            found = self.group(node.name, stack)
-            if found is None:
-                raise QueryError(f"group @{node.name} has errors (see above)", node.column, query)
-            return found
-        if isinstance(node, And):
-            return And(tuple(self.resolve(c, stack, where, query) for c in node.children))
-        if isinstance(node, Or):
-            return Or(tuple(self.resolve(c, stack, where, query) for c in node.children))
-        if isinstance(node, Not):
-            return Not(self.resolve(node.child, stack, where, query), node.column)
-        if isinstance(node, Near):
-            left = self.resolve(node.left, stack, where, query)
-            right = self.resolve(node.right, stack, where, query)
-            for side in (left, right):
-                _check_positional(side, node, query)
-            return Near(left, right, node.distance, node.ordered, node.column)
-        if isinstance(node, Scope):
-            return Scope(node.field, self.resolve(node.child, stack, where, query), node.column)
-        return node
-
-
-_PLAIN_WORDS = re.compile(r'^[^()"@:]*$')
-_OPERATOR = re.compile(r"(?<!\S)(AND|OR|NOT|O?NEAR(/\S*)?)(?!\S)")
-
-
-def _list_term(item: str) -> Term | None:
-    """An item of a group list made only of words is a phrase (no quotes needed); else None."""
-    if not _PLAIN_WORDS.match(item) or _OPERATOR.search(item):
-        return None
-    return compile_term(item.strip())
-
-
-def _check_positional(node: Node, near: Near, query: str) -> None:
-    """NEAR measures distances between words: both sides must be words, phrases or entities."""
-    name = "ONEAR" if near.ordered else "NEAR"
-    if isinstance(node, Not | Lang | Source | And):
-        what = {Not: "NOT", Lang: "lang:", Source: "source:", And: "AND"}[type(node)]
-        raise QueryError(
-            f"{name}/{near.distance} needs words, phrases, groups of them or entity: on both "
-            f"sides, not {what}",
-            near.column,
-            query,
-        )
-    if isinstance(node, Or):
-        for child in node.children:
-            _check_positional(child, near, query)
-    elif isinstance(node, Scope):
-        _check_positional(node.child, near, query)
-
-
 def _compile_entities(entities: Sequence[EntityConfig], errors: list[str]) -> list[CompiledEntity]:
     compiled: list[CompiledEntity] = []
     seen: dict[str, str] = {}
@@ -281,14 +174,14 @@ class RuleSet:
         if duplicates:
             errors.append(f"rule names must be unique: {', '.join(duplicates)}")
         self.entities = _compile_entities(entities, errors)
-        resolver = _Resolver(groups or {})
+        resolver = GroupResolver(groups or {})
         self.entity_index: EntityIndex = {}
         self.term_atoms: dict[Term, tuple[int, ...]] = {}
         facts = TreeFacts(self.entity_index, self.term_atoms)
         trees: list[tuple[RuleConfig, Node]] = []
         for index, rule in enumerate(rules):
             try:
-                tree = resolver.resolve(parse_query(rule.query), (), rule.name, rule.query)
+                tree = resolver.resolve(parse_query(rule.query), (), rule.query)
                 for ref in sorted(facts.refs(tree), key=lambda r: r.column):
                     found = entities_of(ref, self.entities)
                     if not found:
