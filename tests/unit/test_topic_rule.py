@@ -161,3 +161,21 @@ def test_every_alert_shows_its_matched_terms_in_context(ruleset: RuleSet) -> Non
             assert all(f"**{piece}**" in text for piece in marked)
             rendered += 1
     assert rendered >= 40
+
+
+def test_a_headline_carries_the_topic_across_a_long_text(ruleset: RuleSet) -> None:
+    filler = " ".join(["The report runs to many pages of tables and annexes."] * 8)
+    text = (
+        "Customs data compiled by researchers list the shipments in detail. "
+        + filler
+        + " Most of the consignments ended up with factories working for Russia's army, "
+        + filler
+        + " which builds attack drones there."
+    )
+    title = "Chinese engines keep Russian drone factories running"
+    assert ruleset.analyse(title, text, "en").relevant
+    assert not ruleset.analyse("", text, "en").relevant
+    drills = "Chinese and Russian warships hold joint drills"
+    assert not ruleset.analyse(
+        drills, "The navies fired missiles at targets at sea.", "en"
+    ).relevant
