@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from itertools import accumulate
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -111,11 +112,7 @@ class Scanner:
             return {}
         joined = " " + " ".join(words) + " "
         # Offset of the space in front of each word -> the word's position.
-        starts: dict[int, int] = {}
-        offset = 0
-        for position, word in enumerate(words):
-            starts[offset] = position
-            offset += len(word) + 1
+        starts = dict(zip(accumulate((len(w) + 1 for w in words), initial=0), range(len(words))))
         found: dict[int, list[int]] = {}
         for end, value in self._automaton.iter(joined):
             length = value & _MAX_KEY
@@ -215,6 +212,8 @@ class ArticleScan:
         # One hit per place: where aliases overlap ("Spacety", "Spacety Co"), the longest.
         found: dict[tuple[str, int], Hit] = {}
         for term in entity.terms:
+            if self.term_atoms[term][0] not in self.present:
+                continue
             for hit in self.term_hits(term):
                 key = (hit.field, hit.start)
                 if key not in found or found[key].end < hit.end:
