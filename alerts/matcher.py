@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from itertools import accumulate
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import ahocorasick
 
