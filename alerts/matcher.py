@@ -111,8 +111,10 @@ class Scanner:
         if not self._atoms or not words:
             return {}
         joined = " " + " ".join(words) + " "
-        # Offset of the space in front of each word -> the word's position.
-        starts = dict(zip(accumulate((len(w) + 1 for w in words), initial=0), range(len(words))))
+        # Offset of the space in front of each word -> the word's position (accumulate gives
+        # one offset more than there are words: where a next word would start).
+        offsets = accumulate((len(w) + 1 for w in words), initial=0)
+        starts = dict(zip(offsets, range(len(words)), strict=False))
         found: dict[int, list[int]] = {}
         for end, value in self._automaton.iter(joined):
             length = value & _MAX_KEY
