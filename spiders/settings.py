@@ -32,6 +32,7 @@ def scrapy_settings(crawl: CrawlConfig) -> dict[str, Any]:
         # every poll brings new callbacks, and ruff already checks our code for that.
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
         "LOG_ENABLED": False,
+        "DOWNLOADER": "spiders.downloader.PoliteDownloader",
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "spiders.robots.CachedRobotsTxtMiddleware": 100,
