@@ -75,6 +75,8 @@ class Article(SQLModel, table=True):
     published: datetime | None = _ts(index=True)
     lang: str | None = Field(default=None, index=True)
     site_name: str | None = None
+    # The publisher's own tags for the article (feed categories, news:keywords, page tags).
+    keywords: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     text_hash: str = Field(index=True)
     duplicate_of: int | None = Field(default=None, foreign_key="article.id", index=True)
     dup_method: str | None = None

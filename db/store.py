@@ -86,6 +86,7 @@ def store_article(engine: Engine, draft: ArticleDraft) -> StoreResult:
             published=draft.published,
             lang=draft.lang,
             site_name=draft.site_name,
+            keywords=list(draft.keywords) or None,
             text_hash=digest,
         )
         if original is not None:

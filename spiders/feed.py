@@ -86,4 +86,5 @@ class FeedPoll(SourcePoll):
             author=entry.get("author"),
             summary=entry.get("summary"),
             lang=self.source.lang or feed_lang,
+            keywords=tuple(tag["term"] for tag in entry.get("tags", ()) if tag.get("term")),
         )

@@ -341,4 +341,5 @@ class SitemapPoll(SourcePoll):
             title=entry.title,
             published=entry.published,
             lang=self.source.lang or entry.language,
+            keywords=entry.keywords,
         )
