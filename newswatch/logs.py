@@ -30,7 +30,7 @@ _QUIET = {
     "alembic": logging.WARNING,
     # Each failed delivery is reported once, by the outbox; the clients' own lines repeat it.
     "apprise": logging.CRITICAL,
-    "slack_sdk": logging.CRITICAL,
+    "alerts.channels.slack.sdk": logging.CRITICAL,
 }
 
 
