@@ -36,7 +36,9 @@ class Routing(BaseModel):
         description='"immediate", "hourly" or "daily at HH:MM" (a digest per slot)',
     )
     max_per_hour: int | None = Field(
-        default=None, gt=0, description="cap on immediate messages per hour; the rest go to a digest"
+        default=None,
+        gt=0,
+        description="cap on immediate messages per hour; the rest go to a digest",
     )
     overflow: str = Field(
         default="hourly", description="the digest that takes what max_per_hour holds back"

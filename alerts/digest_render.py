@@ -111,7 +111,9 @@ def _html_group(group: DigestGroup) -> str:
     return "\n".join(parts)
 
 
-def render_digest(groups: tuple[DigestGroup, ...], due_at: datetime, timezone: str) -> RenderedAlert:
+def render_digest(
+    groups: tuple[DigestGroup, ...], due_at: datetime, timezone: str
+) -> RenderedAlert:
     subject = digest_subject(groups, due_at, timezone)
     text = [subject, ""]
     for group in groups:

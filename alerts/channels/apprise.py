@@ -46,7 +46,9 @@ class AppriseChannel:
 
     def send(self, alert: OutgoingAlert) -> str | None:
         if self._url is None:
-            raise DeliveryError(f"environment variable {self.config.url_env} is not set", retry=False)
+            raise DeliveryError(
+                f"environment variable {self.config.url_env} is not set", retry=False
+            )
         client = apprise.Apprise()
         if not client.add(self._url):
             raise DeliveryError(f"not a usable Apprise URL: {mask_url(self._url)}", retry=False)

@@ -9,8 +9,8 @@ import ssl
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from alerts.channels.base import DeliveryError, OutgoingAlert
 from alerts.channel_config import EmailChannelConfig
+from alerts.channels.base import DeliveryError, OutgoingAlert
 from alerts.secrets import register
 from db.models import utcnow
 

@@ -70,7 +70,9 @@ def payload(alert: OutgoingAlert) -> tuple[str, list[Block]]:
             alert_blocks(alert.facts, alert.followup, alert.outlets),
         )
     text = escape(alert.rendered.text)[:3000]
-    return escape(alert.rendered.subject), [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return escape(alert.rendered.subject), [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    ]
 
 
 class SlackChannel:
@@ -103,7 +105,9 @@ class SlackChannel:
             return None
         except (OSError, http.client.HTTPException) as exc:
             # Refused, reset, timed out, a broken reply: the server may be back later.
-            raise DeliveryError(f"Slack unreachable: {type(exc).__name__}: {exc}", retry=True) from exc
+            raise DeliveryError(
+                f"Slack unreachable: {type(exc).__name__}: {exc}", retry=True
+            ) from exc
 
     def _hook(self, text: str, blocks: list[Block]) -> None:
         if self._webhook_url is None:
@@ -130,7 +134,9 @@ class SlackChannel:
     def _post(self, text: str, blocks: list[Block], thread: str | None) -> str:
         client = WebClient(
             token=self._token(),
-            base_url=self.config.api_url if self.config.api_url.endswith("/") else self.config.api_url + "/",
+            base_url=self.config.api_url
+            if self.config.api_url.endswith("/")
+            else self.config.api_url + "/",
             timeout=int(max(1, self.config.timeout_seconds)),
             retry_handlers=[],
             logger=_sdk_logger,

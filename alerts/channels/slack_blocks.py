@@ -120,7 +120,9 @@ def _group_text(group: DigestGroup) -> str:
         lines.append(snippet_mrkdwn(group.lead))
     for follow in group.followups:
         label = f"{one_line(follow.title)} ({follow.source or 'unknown'})"
-        lines.append("• " + (_link(follow.url, label) if is_web_link(follow.url) else escape(label)))
+        lines.append(
+            "• " + (_link(follow.url, label) if is_web_link(follow.url) else escape(label))
+        )
     if group.outlets:
         lines.append(escape(outlets_note(group.outlets)))
     return "\n".join(lines)
@@ -128,7 +130,9 @@ def _group_text(group: DigestGroup) -> str:
 
 def digest_blocks(subject: str, groups: tuple[DigestGroup, ...]) -> list[Block]:
     """One section per story (several when they are short); never over Slack's block limit."""
-    blocks: list[Block] = [{"type": "header", "text": {**_plain(subject, HEADER_MAX), "emoji": False}}]
+    blocks: list[Block] = [
+        {"type": "header", "text": {**_plain(subject, HEADER_MAX), "emoji": False}}
+    ]
     texts = [_group_text(group) for group in groups]
     current = ""
     left = len(texts)
