@@ -219,6 +219,9 @@ class Dispatcher:
         self.cfg = cfg
         self.clock = clock
         self.counts = {"sent": 0, "retried": 0, "failed": 0, "digested": 0, "digests_sent": 0}
+        # Channels a server asked to wait (429), until when; rows fetched earlier in the pass
+        # must not be tried either.
+        self.held: dict[str, datetime] = {}
 
     def retry_at(self, attempts: int, exc: DeliveryError) -> datetime:
         if exc.retry_after is not None:
@@ -264,6 +267,8 @@ class Dispatcher:
         _finish(self.engine, delivery_id, attempts, status="pending", next_attempt_at=when)
 
     def one(self, delivery_id: int, channel_name: str) -> None:
+        if self.held.get(channel_name, self.clock()) > self.clock():
+            return
         attempts = _claim(self.engine, delivery_id, self.clock())
         if attempts is None:
             return  # another dispatcher has it
@@ -329,6 +334,7 @@ class Dispatcher:
                 next_attempt_at=when,
             )
             if exc.retry_after is not None:
+                self.held[channel_name] = when
                 _hold_channel(self.engine, channel_name, when)
             logger.warning(
                 "%s via %s will be retried at %s: %s",

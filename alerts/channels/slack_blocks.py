@@ -1,6 +1,6 @@
 """Block Kit layouts for alerts, follow-ups and digests, with article text made inert.
 
-Slack's mrkdwn treats `<...>` as links and mentions (`<!channel>` pings everyone) and `*_~``
+Slack's mrkdwn treats `<...>` as links and mentions (`<!channel>` pings everyone) and `*_~`` at a word's edge
 as formatting, and has no escape for the latter. So in every text that comes from an article
 `&`, `<` and `>` become entities (Slack's own rule), the four markers become look-alike
 characters, and `@channel`/`@here`/`@everyone` get a word joiner so they cannot ping. The
@@ -22,14 +22,18 @@ HEADER_MAX = 150
 SECTION_MAX = 3000
 BLOCKS_MAX = 50
 URL_MAX = 3000
-_MARKERS = str.maketrans({"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"})
+_LOOKALIKE = {"*": "∗", "_": "ˍ", "~": "∼", "`": "ˋ"}
+# A marker opens or closes formatting only at a word's edge (snake_case stays as it is); a
+# backtick starts code anywhere.
+_MARKER = re.compile(r"`|(?<!\w)[*_~]|[*_~](?!\w)")
 _MENTION = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
     """Article text as inert mrkdwn."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MENTION.sub("@\u2060", text.translate(_MARKERS))
+    text = _MARKER.sub(lambda found: _LOOKALIKE[found.group()], text)
+    return _MENTION.sub("@\u2060", text)
 
 
 def _clip(text: str, limit: int) -> str:
