@@ -251,3 +251,8 @@ def export(context: Context, fmt: str, out: Path | None) -> None:
 
 def main() -> None:
     cli(prog_name="newswatch")
+
+
+from newswatch.alerts_cli import alerts  # noqa: E402  (it needs `cli` defined first)
+
+cli.add_command(alerts)

@@ -89,7 +89,7 @@ def test_webhook_block_kit_layout_and_escaping(archive: Engine, receiver: Receiv
     )
     snippet = blocks[2]["text"]["text"]
     assert "*drone*" in snippet and "*drone parts*" not in snippet  # each term bold
-    assert "&lt;script&gt;alert(\"x\")&lt;/script&gt;" in snippet
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;' in snippet
     assert "&lt;https://evil.example|click&gt;" in snippet and "&amp;" in snippet
     assert blocks[3]["elements"][0]["text"] == "Also carried by 1 other outlet."
     button = blocks[4]["elements"][0]
@@ -263,8 +263,11 @@ def test_webhook_url_and_token_never_reach_logs_or_the_archive(
         receiver.script(POST, Answer(200, {"ok": False, "error": f"internal_error {TOKEN}"}))
         _dispatch(archive, _bot_cfg(receiver), T0 + dt.timedelta(hours=1))
     finally:
-        root.handlers = [h for h in root.handlers if not isinstance(h, logging.StreamHandler)
-                         or not isinstance(h.stream, io.StringIO)]
+        root.handlers = [
+            h
+            for h in root.handlers
+            if not isinstance(h, logging.StreamHandler) or not isinstance(h.stream, io.StringIO)
+        ]
         root.setLevel(level)
     text = logs.getvalue()
     assert "will be retried" in text

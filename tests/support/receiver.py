@@ -65,9 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
             payload = json.loads(raw) if raw else {}
         else:
             payload = {k: v[0] for k, v in parse_qs(raw).items()}
-        answer = self.server.receiver.take(
-            Request(self.path, dict(self.headers.items()), payload)
-        )
+        answer = self.server.receiver.take(Request(self.path, dict(self.headers.items()), payload))
         if answer.delay:
             time.sleep(answer.delay)
         body = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
@@ -126,9 +124,7 @@ class Receiver:
     def _default(self, request: Request) -> Answer:
         if request.path.startswith(API + "chat.postMessage"):
             self._ts += 1
-            return Answer(
-                body={"ok": True, "channel": "C0ALERTS", "ts": f"{self._ts}.000100"}
-            )
+            return Answer(body={"ok": True, "channel": "C0ALERTS", "ts": f"{self._ts}.000100"})
         return Answer()
 
     def take(self, request: Request) -> Answer:
