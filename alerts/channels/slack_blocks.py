@@ -3,8 +3,9 @@
 Slack's mrkdwn treats `<...>` as links and mentions (`<!channel>` pings everyone), and `*_~`
 at a word's edge and backticks as formatting, with no escape for the latter. So in every text
 that comes from an article `&`, `<` and `>` become entities (Slack's own rule), those markers
-become look-alike characters, and `@channel`/`@here`/`@everyone` get a word joiner so they cannot ping. The
-payload is built as data and serialised by json, so quotes and backslashes cannot break it.
+become look-alike characters, and `@channel`/`@here`/`@everyone` get a word joiner so they
+cannot ping. The payload is built as data and serialised by json, so quotes and backslashes
+cannot break it.
 """
 
 from __future__ import annotations
