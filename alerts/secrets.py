@@ -22,21 +22,27 @@ _lock = threading.Lock()
 _secrets: dict[str, str] = {}
 
 
+# Schemes whose host is a plain server name; in many other Apprise URLs (tgram://BOTTOKEN/...,
+# discord://WEBHOOK_ID/TOKEN) the "host" is itself part of the secret.
+_HOST_SCHEMES = frozenset({"http", "https", "json", "jsons", "xml", "xmls", "form", "forms"})
+
+
 def mask_url(url: str) -> str:
-    """The URL's scheme and host only: `https://hooks.slack.com/***`."""
+    """The URL's scheme, and its host where that is a server name: `https://hooks.slack.com/***`."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return MASK
-    if not parts.scheme:
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    scheme = parts.scheme.lower()
+    if not scheme:
         return MASK
-    host = parts.hostname or ""
-    port = f":{parts.port}" if _safe_port(parts.port) else ""
-    return f"{parts.scheme}://{host}{port}/{MASK}"
-
-
-def _safe_port(port: object) -> bool:
-    return isinstance(port, int)
+    if scheme not in _HOST_SCHEMES:
+        return f"{scheme}://{MASK}"
+    return f"{scheme}://{parts.hostname or ''}{f':{port}' if port else ''}/{MASK}"
 
 
 def register(secret: str | None, shown: str | None = None) -> None:

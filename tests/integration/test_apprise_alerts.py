@@ -66,4 +66,4 @@ def test_unusable_url_fails_with_a_reason(archive: Engine) -> None:
     evaluate(archive, ["hook"], T0)
     assert _dispatch(archive, _cfg("nosuchscheme://x/y"), T0) == (0, 0, 1)
     (delivery,) = deliveries(archive)
-    assert delivery.last_error == "not a usable Apprise URL: nosuchscheme://x/***"
+    assert delivery.last_error == "not a usable Apprise URL: nosuchscheme://***"

@@ -89,6 +89,12 @@ def _mail_config(port: int, **kw: Any) -> AlertsConfig:
     return AlertsConfig(retry_base_seconds=60, retry_max_seconds=3600, channels={"mail": channel})
 
 
+def _mail_channel(port: int, **kw: Any) -> EmailChannelConfig:
+    channel = _mail_config(port, **kw).channels["mail"]
+    assert isinstance(channel, EmailChannelConfig)
+    return channel
+
+
 # ------------------------------------------------------------------- the archive
 
 
@@ -434,12 +440,12 @@ def test_starttls_with_login(
         tls_context=tls.server, require_starttls=True, authenticator=logins, auth_required=True
     )
     monkeypatch.setenv("NW_TEST_SMTP_PASSWORD", "s3cret-pass")
-    cfg = _mail_config(
+    cfg = _mail_channel(
         smtp_down.port,
         security="starttls",
         username="newswatch",
         password_env="NW_TEST_SMTP_PASSWORD",
-    ).channels["mail"]
+    )
     EmailChannel("mail", cfg, ssl_context=tls.client).send(_outgoing())
     assert logins.attempts == [("newswatch", "s3cret-pass")]
     assert [m["Message-ID"] for m in smtp_down.inbox.messages] == ["<alert-7.abc@newswatch>"]
@@ -460,7 +466,7 @@ def test_starttls_with_login(
 
 def test_starttls_rejects_an_untrusted_certificate(smtp_down: SmtpServer, tls: Tls) -> None:
     smtp_down.start(tls_context=tls.server, require_starttls=True)
-    cfg = _mail_config(smtp_down.port, security="starttls").channels["mail"]
+    cfg = _mail_channel(smtp_down.port, security="starttls")
     with pytest.raises(DeliveryError) as untrusted:
         EmailChannel("mail", cfg).send(_outgoing())  # the system's CAs do not know our cert
     assert not untrusted.value.retry and "certificate" in untrusted.value.message
@@ -469,6 +475,6 @@ def test_starttls_rejects_an_untrusted_certificate(smtp_down: SmtpServer, tls: T
 
 def test_implicit_tls(smtp_down: SmtpServer, tls: Tls) -> None:
     smtp_down.start(ssl_context=tls.server)
-    cfg = _mail_config(smtp_down.port, security="ssl").channels["mail"]
+    cfg = _mail_channel(smtp_down.port, security="ssl")
     EmailChannel("mail", cfg, ssl_context=tls.client).send(_outgoing())
     assert [m["Subject"] for m in smtp_down.inbox.messages] == ["[newswatch] test"]
