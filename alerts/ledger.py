@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from alerts.channels.base import Channel, DeliveryError, OutgoingAlert
+from alerts.channels.base import Channel, OutgoingAlert
 from alerts.render import RenderedAlert
 from db.models import Alert, Article, Delivery, Digest, utcnow
 
@@ -123,6 +123,3 @@ def send_test(channel: Channel, now: datetime | None = None) -> str | None:
         message_id=f"<test-{int((now or utcnow()).timestamp())}.{channel.name}@newswatch>",
     )
     return channel.send(message)
-
-
-__all__ = ["DeliveryError", "LedgerError", "LedgerRow", "retry", "rows", "send_test"]

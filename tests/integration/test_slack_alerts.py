@@ -199,6 +199,21 @@ def test_bot_permanent_and_transient_api_errors(
     assert _dispatch(archive, _bot_cfg(receiver), T0 + dt.timedelta(hours=1)) == (1, 0, 0)
 
 
+def test_bot_429_waits_for_retry_after(
+    archive: Engine, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NW_TEST_SLACK_TOKEN", TOKEN)
+    stories(archive, 1)
+    evaluate(archive, ["slack"], T0)
+    receiver.script(POST, Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "7"}))
+    assert _dispatch(archive, _bot_cfg(receiver), T0) == (0, 1, 0)
+    (delivery,) = deliveries(archive)
+    assert delivery.next_attempt_at == T0 + dt.timedelta(seconds=7)
+    assert _dispatch(archive, _bot_cfg(receiver), T0 + dt.timedelta(seconds=6)) == (0, 0, 0)
+    assert _dispatch(archive, _bot_cfg(receiver), T0 + dt.timedelta(seconds=7)) == (1, 0, 0)
+    assert len(receiver.on(POST)) == 2
+
+
 def test_5xx_timeouts_and_refused_connections_are_retried(
     archive: Engine, receiver: Receiver
 ) -> None:
