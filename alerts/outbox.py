@@ -222,6 +222,9 @@ class Dispatcher:
         # Channels a server asked to wait (429), until when; rows fetched earlier in the pass
         # must not be tried either.
         self.held: dict[str, datetime] = {}
+        # Channels that failed for a reason that may heal (down, slow, 5xx): the rest of their
+        # deliveries wait for the next pass instead of each waiting out its own timeout.
+        self.resting: set[str] = set()
 
     def retry_at(self, attempts: int, exc: DeliveryError) -> datetime:
         if exc.retry_after is not None:
@@ -267,7 +270,7 @@ class Dispatcher:
         _finish(self.engine, delivery_id, attempts, status="pending", next_attempt_at=when)
 
     def one(self, delivery_id: int, channel_name: str) -> None:
-        if self.held.get(channel_name, self.clock()) > self.clock():
+        if channel_name in self.resting or self.held.get(channel_name, self.clock()) > self.clock():
             return
         attempts = _claim(self.engine, delivery_id, self.clock())
         if attempts is None:
@@ -333,6 +336,7 @@ class Dispatcher:
                 last_error=exc.message,
                 next_attempt_at=when,
             )
+            self.resting.add(channel_name)
             if exc.retry_after is not None:
                 self.held[channel_name] = when
                 _hold_channel(self.engine, channel_name, when)

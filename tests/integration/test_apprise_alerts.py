@@ -52,11 +52,11 @@ def test_server_errors_are_retried_and_4xx_fails_for_good(
 ) -> None:
     stories(archive, 2)
     evaluate(archive, ["hook"], T0)
-    receiver.script(JSON_HOOK, Answer(500, "down"), Answer(404, "no such hook"))
+    receiver.script(JSON_HOOK, Answer(404, "no such hook"), Answer(500, "down"))
     assert _dispatch(archive, _cfg(receiver.json_url), T0) == (0, 1, 1)
     first, second = deliveries(archive)
-    assert first.status == "pending" and "error=500" in (first.last_error or "")
-    assert second.status == "failed" and "error=404" in (second.last_error or "")
+    assert first.status == "failed" and "error=404" in (first.last_error or "")
+    assert second.status == "pending" and "error=500" in (second.last_error or "")
     assert _dispatch(archive, _cfg(receiver.json_url), T0 + dt.timedelta(hours=1)) == (1, 0, 0)
     assert len(receiver.accepted_on(JSON_HOOK)) == 1
 

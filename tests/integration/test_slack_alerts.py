@@ -189,13 +189,13 @@ def test_bot_permanent_and_transient_api_errors(
     evaluate(archive, ["slack"], T0)
     receiver.script(
         POST,
-        Answer(200, {"ok": False, "error": "internal_error"}),
         Answer(200, {"ok": False, "error": "invalid_auth"}),
+        Answer(200, {"ok": False, "error": "internal_error"}),
     )
     assert _dispatch(archive, _bot_cfg(receiver), T0) == (0, 1, 1)
     first, second = deliveries(archive)
-    assert (first.status, first.last_error) == ("pending", "Slack HTTP 200: internal_error")
-    assert (second.status, second.last_error) == ("failed", "Slack invalid_auth")
+    assert (first.status, first.last_error) == ("failed", "Slack invalid_auth")
+    assert (second.status, second.last_error) == ("pending", "Slack HTTP 200: internal_error")
     assert _dispatch(archive, _bot_cfg(receiver), T0 + dt.timedelta(hours=1)) == (1, 0, 0)
 
 
@@ -212,6 +212,22 @@ def test_bot_429_waits_for_retry_after(
     assert _dispatch(archive, _bot_cfg(receiver), T0 + dt.timedelta(seconds=6)) == (0, 0, 0)
     assert _dispatch(archive, _bot_cfg(receiver), T0 + dt.timedelta(seconds=7)) == (1, 0, 0)
     assert len(receiver.on(POST)) == 2
+
+
+def test_a_channel_that_is_down_rests_for_the_rest_of_the_pass(
+    archive: Engine, receiver: Receiver
+) -> None:
+    stories(archive, 5)
+    evaluate(archive, ["slack"], T0)
+    refused = _hook_cfg(f"http://127.0.0.1:{free_port()}/services/T/B/x")
+    # One connection attempt, not five: the others wait for the next pass, untouched.
+    assert _dispatch(archive, refused, T0) == (0, 1, 0)
+    assert [d.attempts for d in deliveries(archive)] == [1, 0, 0, 0, 0]
+    assert _dispatch(archive, _hook_cfg(receiver.webhook_url), T0 + dt.timedelta(hours=1)) == (
+        5,
+        0,
+        0,
+    )
 
 
 def test_5xx_timeouts_and_refused_connections_are_retried(
