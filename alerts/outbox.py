@@ -100,7 +100,8 @@ def release_stale(engine: Engine, now: datetime) -> int:
         result = session.exec(
             update(Delivery)
             .where(col(Delivery.status) == "sending", col(Delivery.next_attempt_at) <= now)
-            .values(status="pending")
+            # The dispatcher may have died after the server took the message.
+            .values(status="pending", in_doubt=True)
         )
         digests = session.exec(
             update(Digest)
@@ -323,7 +324,14 @@ class Dispatcher:
                 reason = exc.message
                 if exc.retry:
                     reason = f"gave up after {attempts} attempts: {exc.message}"
-                _finish(self.engine, delivery_id, attempts, status="failed", last_error=reason)
+                _finish(
+                    self.engine,
+                    delivery_id,
+                    attempts,
+                    status="failed",
+                    last_error=reason,
+                    in_doubt=False,
+                )
                 self.report_permanent(channel_name, what, reason)
                 self.counts["failed"] += 1
                 return
@@ -335,6 +343,7 @@ class Dispatcher:
                 status="pending",
                 last_error=exc.message,
                 next_attempt_at=when,
+                in_doubt=exc.in_doubt,
             )
             self.resting.add(channel_name)
             if exc.retry_after is not None:
@@ -358,6 +367,7 @@ class Dispatcher:
             last_error=None,
             route="immediate",
             remote_id=remote_id,
+            in_doubt=False,
         )
         logger.info("%s sent via %s: %s", what, channel_name, outgoing.rendered.subject)
         self.counts["sent"] += 1

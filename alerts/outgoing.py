@@ -95,6 +95,12 @@ def load_outgoing(
             lead = session.get(Article, alert.article_id)
             lead_url = lead.url if lead is not None else article.url
         outlets = other_outlets(session, article)
+        last_remote = session.exec(
+            select(Delivery.remote_id)
+            .where(Delivery.channel == delivery.channel, col(Delivery.remote_id).is_not(None))
+            .order_by(col(Delivery.id).desc())
+            .limit(1)
+        ).first()
         return OutgoingAlert(
             alert_id=alert.id,
             rendered=render_alert(facts, subject_template, followup, outlets),
@@ -108,6 +114,8 @@ def load_outgoing(
             in_reply_to=(message_id(alert.id, lead_url, alert.rule) if followup else None),
             thread=thread,
             outlets=outlets,
+            in_doubt=delivery.in_doubt,
+            last_remote=last_remote,
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint, false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -157,6 +157,9 @@ class Delivery(SQLModel, table=True):
     digest_id: int | None = Field(default=None, foreign_key="digest.id", index=True)
     # What the target calls the message (Slack `channel/ts`, a Message-ID), to thread replies.
     remote_id: str | None = None
+    # The last attempt may have reached the server without our learning it (a timeout, a
+    # dispatcher that died mid-send): a channel that can look its messages up does so first.
+    in_doubt: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
     __table_args__ = (
         UniqueConstraint("alert_id", "channel", "article_id", name="uq_delivery_alert_channel"),

@@ -21,12 +21,22 @@ from alerts.secrets import redact
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, retry: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry: bool,
+        retry_after: float | None = None,
+        in_doubt: bool = False,
+    ) -> None:
         message = redact(message)
         super().__init__(message)
         self.message = message
         self.retry = retry
         self.retry_after = retry_after
+        # The server may have taken the message before the failure (a timeout while waiting
+        # for its answer, a dropped connection): the next attempt should look before it sends.
+        self.in_doubt = in_doubt
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +59,11 @@ class OutgoingAlert:
     # How many other outlets carry the story.
     outlets: int = 0
     groups: tuple[DigestGroup, ...] = ()
+    # An earlier attempt may have got through (see DeliveryError.in_doubt).
+    in_doubt: bool = False
+    # The latest message this channel sent, as the target named it (Slack `channel/ts`): where
+    # to look for an earlier attempt when the configured channel is a name, not an ID.
+    last_remote: str | None = None
 
 
 def message_id(alert_id: int, url: str, rule: str) -> str:

@@ -5,6 +5,12 @@ failure is reported once and a request is never repeated behind its back. What S
 decides whether to retry: 429 waits as long as `Retry-After` says; 5xx, timeouts and refused
 connections are retried with backoff; `no_service`, `invalid_token`, `channel_not_found` and
 the like fail for good with Slack's reason.
+
+A bot tags each message with metadata naming the delivery (its stable message id). When an
+earlier attempt may have got through (a timeout while waiting for the answer, a dispatcher that
+died mid-send), the bot first reads the channel (or the thread) and, if the message is there,
+records it instead of posting it again. That needs the `channels:history` scope (or
+`groups:history`); without it, or for a webhook, such a message may be repeated.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 import http.client
 import logging
 import os
+import re
+import socket
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -37,6 +45,17 @@ _sdk_logger = logging.getLogger(__name__ + ".sdk")
 RETRYABLE_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
+EVENT_TYPE = "newswatch_delivery"
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+
+def _unreachable(exc: Exception) -> DeliveryError:
+    """Down, slow or cut off. Only a refused connection or an unknown host surely sent nothing."""
+    reason = getattr(exc, "reason", exc)
+    sure = isinstance(reason, ConnectionRefusedError | socket.gaierror)
+    return DeliveryError(
+        f"Slack unreachable: {type(reason).__name__}: {reason}", retry=True, in_doubt=not sure
+    )
 
 
 def _retry_after(headers: dict[str, Any] | None) -> float | None:
@@ -100,14 +119,23 @@ class SlackChannel:
         text, blocks = payload(alert)
         try:
             if self.config.token_env is not None:
-                return self._post(text, blocks, alert.thread)
+                client = self._client()
+                if alert.in_doubt:
+                    earlier = self._find_earlier(client, alert)
+                    if earlier is not None:
+                        logger.info(
+                            "channel %s: %s had got through already (%s)",
+                            self.name,
+                            alert.message_id,
+                            earlier,
+                        )
+                        return earlier
+                return self._post(client, text, blocks, alert)
             self._hook(text, blocks)
             return None
         except (OSError, http.client.HTTPException) as exc:
             # Refused, reset, timed out, a broken reply: the server may be back later.
-            raise DeliveryError(
-                f"Slack unreachable: {type(exc).__name__}: {exc}", retry=True
-            ) from exc
+            raise _unreachable(exc) from exc
 
     def _hook(self, text: str, blocks: list[Block]) -> None:
         if self._webhook_url is None:
@@ -131,8 +159,8 @@ class SlackChannel:
         register(token)
         return token
 
-    def _post(self, text: str, blocks: list[Block], thread: str | None) -> str:
-        client = WebClient(
+    def _client(self) -> WebClient:
+        return WebClient(
             token=self._token(),
             base_url=self.config.api_url
             if self.config.api_url.endswith("/")
@@ -141,10 +169,52 @@ class SlackChannel:
             retry_handlers=[],
             logger=_sdk_logger,
         )
+
+    def _find_earlier(self, client: WebClient, alert: OutgoingAlert) -> str | None:
+        """`channel/ts` of a message this delivery already posted, if the channel shows one."""
+        channel_id, thread_ts = None, None
+        if alert.thread is not None and "/" in alert.thread:
+            channel_id, thread_ts = alert.thread.split("/", 1)
+        elif self.config.channel and _CHANNEL_ID.match(self.config.channel):
+            channel_id = self.config.channel
+        elif alert.last_remote is not None and "/" in alert.last_remote:
+            channel_id = alert.last_remote.split("/", 1)[0]
+        if channel_id is None:
+            logger.warning(
+                "channel %s: cannot check whether %s got through (configure the channel's ID)",
+                self.name,
+                alert.message_id,
+            )
+            return None
+        try:
+            if thread_ts is not None:
+                response = client.conversations_replies(
+                    channel=channel_id, ts=thread_ts, include_all_metadata=True, limit=200
+                )
+            else:
+                response = client.conversations_history(
+                    channel=channel_id, include_all_metadata=True, limit=200
+                )
+        except SlackApiError as exc:
+            logger.warning(
+                "channel %s: cannot check whether %s got through (%s); sending it",
+                self.name,
+                alert.message_id,
+                _api_error(exc).message,
+            )
+            return None
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == alert.message_id:
+                return f"{channel_id}/{message.get('ts')}"
+        return None
+
+    def _post(self, client: WebClient, text: str, blocks: list[Block], alert: OutgoingAlert) -> str:
         channel = self.config.channel
         thread_ts = None
-        if thread is not None and "/" in thread:
-            channel, thread_ts = thread.split("/", 1)
+        if alert.thread is not None and "/" in alert.thread:
+            channel, thread_ts = alert.thread.split("/", 1)
         try:
             response = client.chat_postMessage(
                 channel=channel or "",
@@ -153,6 +223,7 @@ class SlackChannel:
                 thread_ts=thread_ts,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": alert.message_id}},
             )
         except SlackApiError as exc:
             raise _api_error(exc) from exc

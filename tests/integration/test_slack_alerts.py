@@ -41,15 +41,15 @@ def _hook_cfg(url: str, **kw: Any) -> AlertsConfig:
     return AlertsConfig(retry_base_seconds=60, channels={"slack": channel})
 
 
-def _bot_cfg(receiver: Receiver) -> AlertsConfig:
-    channel = SlackChannelConfig(
+def _bot_cfg(receiver: Receiver, channel: str = "C0ALERTS") -> AlertsConfig:
+    bot = SlackChannelConfig(
         kind="slack",
         token_env="NW_TEST_SLACK_TOKEN",
-        channel="#alerts",
+        channel=channel,
         api_url=receiver.api_url,
         timeout_seconds=1,
     )
-    return AlertsConfig(channels={"slack": channel})
+    return AlertsConfig(channels={"slack": bot})
 
 
 def _dispatch(engine: Engine, cfg: AlertsConfig, now: dt.datetime) -> tuple[int, int, int]:
@@ -119,7 +119,7 @@ def test_bot_posts_follow_ups_into_the_first_alerts_thread(
     posts = receiver.accepted_on(POST)
     assert len(posts) == 3
     assert all(p.headers["Authorization"] == f"Bearer {TOKEN}" for p in posts)
-    assert posts[0].payload["channel"] == "#alerts" and "thread_ts" not in posts[0].payload
+    assert posts[0].payload["channel"] == "C0ALERTS" and "thread_ts" not in posts[0].payload
     parent = deliveries(archive)[0].remote_id
     assert parent is not None
     channel, ts = parent.split("/")
@@ -228,6 +228,36 @@ def test_a_channel_that_is_down_rests_for_the_rest_of_the_pass(
         0,
         0,
     )
+
+
+def test_bot_does_not_repost_a_message_that_got_through_before_a_timeout(
+    archive: Engine, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NW_TEST_SLACK_TOKEN", TOKEN)
+    stories(archive, 2)
+    evaluate(archive, ["slack"], T0)
+    # Slack posts the first message but answers after the 1 s timeout; the first attempt of
+    # the other message never gets posted (503) and times out too.
+    receiver.script(POST, Answer(delay=2.5), Answer(503, "busy", delay=2.5))
+    cfg = _bot_cfg(receiver)
+    assert _dispatch(archive, cfg, T0) == (0, 1, 0)
+    assert [d.in_doubt for d in deliveries(archive)] == [True, False]
+    assert len(receiver.messages) == 1
+
+    # The first is found in the channel's history by its metadata and recorded, not reposted.
+    assert _dispatch(archive, cfg, T0 + dt.timedelta(minutes=5)) == (1, 1, 0)
+    first, second = deliveries(archive)
+    assert first.remote_id == f"C0ALERTS/{receiver.messages[0]['ts']}"
+    assert (first.attempts, first.in_doubt) == (2, False)
+    assert second.in_doubt and len(receiver.messages) == 1
+
+    # The second is not in the history: it is posted.
+    assert _dispatch(archive, cfg, T0 + dt.timedelta(hours=2)) == (1, 0, 0)
+    assert len(receiver.messages) == 2
+    assert len(receiver.on(API + "conversations.history")) == 2
+    keys = [m["metadata"]["event_payload"]["key"] for m in receiver.messages]
+    assert len(set(keys)) == 2
+    assert not any(d.in_doubt for d in deliveries(archive))
 
 
 def test_5xx_timeouts_and_refused_connections_are_retried(

@@ -22,12 +22,14 @@ from urllib.parse import parse_qs
 WEBHOOK = "/services/T0TEST/B0TEST/s3cr3tW3bh00kT0k3n"
 API = "/api/"
 JSON_HOOK = "/notify"
+CHANNEL_ID = "C0ALERTS"
 
 
 @dataclass
 class Answer:
     status: int = 200
-    body: str | dict[str, Any] = "ok"
+    # None: what Slack answers on success (`ok`, or the posted message's channel and ts).
+    body: str | dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     accept: bool | None = None
@@ -36,6 +38,8 @@ class Answer:
     def accepted(self) -> bool:
         if self.accept is not None:
             return self.accept
+        if self.body is None:
+            return self.status == 200
         if isinstance(self.body, dict):
             return self.status == 200 and bool(self.body.get("ok", True))
         return self.status == 200
@@ -68,7 +72,12 @@ class _Handler(BaseHTTPRequestHandler):
         answer = self.server.receiver.take(Request(self.path, dict(self.headers.items()), payload))
         if answer.delay:
             time.sleep(answer.delay)
-        body = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
+        if answer.body is None:
+            body = "ok"  # a webhook's answer
+        elif isinstance(answer.body, str):
+            body = answer.body
+        else:
+            body = json.dumps(answer.body)
         data = body.encode()
         try:
             self.send_response(answer.status)
@@ -96,6 +105,8 @@ class Receiver:
         self._scripts: dict[str, list[Answer]] = {}
         self.requests: list[Request] = []
         self.accepted: list[Request] = []
+        # Messages posted through the Web API, as Slack keeps them (with their metadata).
+        self.messages: list[dict[str, Any]] = []
         self._ts = 1_700_000_000
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -121,17 +132,47 @@ class Receiver:
         with self._lock:
             self._scripts.setdefault(path, []).extend(answers)
 
-    def _default(self, request: Request) -> Answer:
-        if request.path.startswith(API + "chat.postMessage"):
+    def _api(self, request: Request, answer: Answer) -> Answer:
+        """What the Web API does: post a message, or read the channel's history or a thread."""
+        method = request.path.removeprefix(API).split("?", 1)[0]
+        payload = request.payload
+        if method == "chat.postMessage":
+            if not answer.accepted:
+                return answer
             self._ts += 1
-            return Answer(body={"ok": True, "channel": "C0ALERTS", "ts": f"{self._ts}.000100"})
-        return Answer()
+            message = {
+                "channel": CHANNEL_ID,
+                "ts": f"{self._ts}.000100",
+                "text": payload.get("text", ""),
+                "metadata": payload.get("metadata"),
+            }
+            if payload.get("thread_ts"):
+                message["thread_ts"] = payload["thread_ts"]
+            self.messages.append(message)
+            if answer.body is None:
+                body = {"ok": True, "channel": CHANNEL_ID, "ts": message["ts"]}
+                return Answer(answer.status, body, answer.headers, answer.delay)
+            return answer
+        if answer.body is not None:
+            return answer
+        if method == "conversations.history":
+            found = [m for m in self.messages if "thread_ts" not in m]
+        elif method == "conversations.replies":
+            thread = payload.get("ts")
+            found = [m for m in self.messages if thread in (m["ts"], m.get("thread_ts"))]
+        else:
+            return Answer(200, {"ok": False, "error": "unknown_method"})
+        if payload.get("include_all_metadata") not in ("1", "true", True):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return Answer(200, {"ok": True, "messages": list(reversed(found))})
 
     def take(self, request: Request) -> Answer:
         with self._lock:
             script = self._scripts.get(request.path.split("?", 1)[0])
-            answer = script.pop(0) if script else self._default(request)
+            answer = script.pop(0) if script else Answer()
             self.requests.append(request)
+            if request.path.startswith(API):
+                answer = self._api(request, answer)
             if answer.accepted:
                 self.accepted.append(request)
             return answer

@@ -38,6 +38,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("route", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("digest_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("remote_id", sa.String(), nullable=True))
+        batch_op.add_column(
+            sa.Column("in_doubt", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     # Every delivery so far carried its alert's own article.
     op.execute(
         "UPDATE delivery SET article_id = "
@@ -70,6 +73,7 @@ def downgrade() -> None:
     )
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.create_unique_constraint("uq_delivery_alert_channel", ["alert_id", "channel"])
+        batch_op.drop_column("in_doubt")
         batch_op.drop_column("remote_id")
         batch_op.drop_column("digest_id")
         batch_op.drop_column("route")
