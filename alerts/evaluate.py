@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from alerts.config import RuleConfig
-from alerts.outbox import enqueue, story_alert
+from alerts.enqueue import enqueue, story_alert
 from alerts.rules import RuleMatch, RuleSet
 from alerts.snippet import make_snippet
 from db.models import Alert, Article, Match, utcnow

@@ -34,7 +34,7 @@ from alerts.digests import open_digest, release_orphans, route_into, send_due_di
 from alerts.outgoing import Parent, load_outgoing, parent_of
 from alerts.render import DEFAULT_SUBJECT, RenderedAlert
 from alerts.secrets import redact
-from db.models import Alert, Article, Delivery, Digest, utcnow
+from db.models import Alert, Delivery, Digest, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -60,35 +60,6 @@ def backoff(attempts: int, cfg: AlertsConfig) -> timedelta:
     """
     delay = min(cfg.retry_max_seconds, cfg.retry_base_seconds * 2 ** max(0, attempts - 1))
     return timedelta(seconds=delay * random.uniform(0.9, 1.1))
-
-
-# ------------------------------------------------------------------ writing to the outbox
-
-
-def enqueue(
-    session: Session, alert_id: int, article_id: int, channels: list[str], now: datetime
-) -> int:
-    """Put one delivery per channel in the outbox, in the caller's transaction.
-
-    Called with the alert (its own article) and again for each later article of the story
-    (a follow-up); how many rows were added.
-    """
-    for channel in dict.fromkeys(channels):
-        session.add(
-            Delivery(alert_id=alert_id, article_id=article_id, channel=channel, next_attempt_at=now)
-        )
-    return len(dict.fromkeys(channels))
-
-
-def story_alert(session: Session, rule: str, story_id: int) -> int | None:
-    """The id of the alert a story already raised for `rule`, if any."""
-    return session.exec(
-        select(Alert.id)
-        .join(Article, col(Article.id) == col(Alert.article_id))
-        .where(Alert.rule == rule, Article.story_id == story_id)
-        .order_by(col(Alert.id))
-        .limit(1)
-    ).first()
 
 
 # ------------------------------------------------------------------ the dispatcher
