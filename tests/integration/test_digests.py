@@ -166,3 +166,22 @@ def test_a_digest_is_retried_whole_and_sent_once(archive: Engine) -> None:
         assert "2 stories" in server.inbox.messages[0]["Subject"]
     finally:
         server.stop()
+
+
+def test_digest_html_escapes_what_comes_from_articles(archive: Engine, smtp: SmtpServer) -> None:
+    hostile = "<!channel> <b>x</b> <script>alert(1)</script>"
+    lead = store(archive, "https://news.example/h", hostile, "<script>steal()</script> & more")
+    store(archive, "javascript:alert(1)", "<img src=x onerror=alert(1)>", "Copy.", "other", lead)
+    evaluate(archive, ["mail"], T0)
+    cfg = _mail(smtp.port, "hourly")
+    _run(archive, cfg, T0)
+    assert _run(archive, cfg, dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)).digests_sent == 1
+    (message,) = smtp.inbox.messages
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    page = html_part.get_content()
+    assert "<script" not in page and "<b>" not in page and "<img" not in page
+    assert "&lt;script&gt;steal()&lt;/script&gt; &amp; more" in page
+    assert "&lt;!channel&gt; &lt;b&gt;x&lt;/b&gt;" in page
+    assert 'href="javascript:' not in page  # a non-web link stays text
+    assert hostile in _text(message)  # the plain part shows the title as written
