@@ -43,9 +43,12 @@ def test_list_retry_and_test_a_channel(tmp_path: Path, receiver: Receiver) -> No
         engine.dispose()
     receiver.script(WEBHOOK, Answer(404, "no_service"))
 
-    sent = run_cli(config, "alerts", "dispatch")
+    # At DEBUG slack_sdk logs every request with its URL: the webhook's token is masked.
+    sent = run_cli(config, "--log-level", "DEBUG", "alerts", "dispatch")
     assert sent.returncode == 0, sent.stderr
     assert "alerts: 1 sent, 0 to retry, 1 failed" in sent.stderr
+    assert "Sending a request - url: http://127.0.0.1" in sent.stderr
+    assert "s3cr3tW3bh00kT0k3n" not in sent.stderr
 
     listed = run_cli(config, "alerts")
     assert listed.returncode == 0, listed.stderr
