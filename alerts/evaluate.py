@@ -17,10 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from alerts.config import RuleConfig
+from alerts.enqueue import enqueue, story_alert
 from alerts.novelty import novelty_match
 from alerts.rules import Analysis, RuleMatch, RuleSet
 from alerts.snippet import make_snippet
-from db.models import Alert, Article, ArticleEntity, Delivery, Match, Source, utcnow
+from db.models import Alert, Article, ArticleEntity, Match, Source, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -72,23 +73,11 @@ def _pending_batch(engine: Engine, after: int) -> list[_Pending]:
         ]
 
 
-def _story_alerted(session: Session, rule: str, story_id: int) -> bool:
-    found = session.exec(
-        select(Alert.id)
-        .join(Article, col(Article.id) == col(Alert.article_id))
-        .where(Alert.rule == rule, Article.story_id == story_id)
-        .limit(1)
-    ).first()
-    return found is not None
-
-
 def _may_alert(session: Session, article: _Pending, match: RuleMatch, relevant: bool) -> bool:
     rule = match.rule
     if not rule.channels or article.seed is not None or article.duplicate_of is not None:
         return False
-    if rule.require_topic and not relevant:
-        return False
-    return not _story_alerted(session, rule.name, article.story_id or article.id)
+    return not (rule.require_topic and not relevant)
 
 
 def _save_match(session: Session, article: _Pending, match: RuleMatch, snippet_chars: int) -> Match:
@@ -175,6 +164,11 @@ def _settle(
         row = _save_match(session, article, match, snippet_chars)
         if not _may_alert(session, article, match, relevant):
             continue
+        earlier = story_alert(session, match.rule.name, article.story_id or article.id)
+        if earlier is not None:
+            # One alert per story and rule: a later article is folded into it as a follow-up.
+            enqueue(session, earlier, article.id, match.rule.channels, now)
+            continue
         assert row.id is not None
         alert = Alert(
             match_id=row.id,
@@ -186,8 +180,7 @@ def _settle(
         session.add(alert)
         session.flush()
         assert alert.id is not None
-        for channel in dict.fromkeys(match.rule.channels):
-            session.add(Delivery(alert_id=alert.id, channel=channel, next_attempt_at=now))
+        enqueue(session, alert.id, article.id, match.rule.channels, now)
         alerts += 1
         logger.info("alert: rule %s on article %d: %s", match.rule.name, article.id, article.title)
     return _Outcome(relevant, len(matches), alerts)

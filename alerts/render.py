@@ -125,11 +125,21 @@ def _details(facts: AlertFacts) -> list[tuple[str, str]]:
     ]
 
 
-def render_text(facts: AlertFacts) -> str:
+FOLLOWUP_NOTE = "More coverage of a story already alerted."
+
+
+def outlets_note(outlets: int) -> str:
+    return f"Also carried by {outlets} other outlet{'s' if outlets != 1 else ''}."
+
+
+def render_text(facts: AlertFacts, followup: bool = False, outlets: int = 0) -> str:
     snippet = "".join(f"**{piece}**" if mark else piece for piece, mark in facts.snippet.parts())
-    lines = [_one_line(facts.title), ""]
+    lines = [FOLLOWUP_NOTE, ""] if followup else []
+    lines += [_one_line(facts.title), ""]
     lines += [f"{label}: {value}" for label, value in _details(facts)]
     lines += ["", snippet, "", f"Link: {facts.url}", ""]
+    if outlets:
+        lines += [outlets_note(outlets), ""]
     return "\n".join(lines)
 
 
@@ -137,7 +147,7 @@ def _is_web_link(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https")
 
 
-def render_html(facts: AlertFacts) -> str:
+def render_html(facts: AlertFacts, followup: bool = False, outlets: int = 0) -> str:
     esc = html.escape
     snippet = "".join(
         f"<mark>{esc(piece)}</mark>" if mark else esc(piece)
@@ -154,20 +164,41 @@ def render_html(facts: AlertFacts) -> str:
         if _is_web_link(facts.url)
         else esc(facts.url)
     )
+    note = f"<p><em>{esc(FOLLOWUP_NOTE)}</em></p>\n" if followup else ""
+    carried = f"<p>{esc(outlets_note(outlets))}</p>\n" if outlets else ""
     return (
         "<!DOCTYPE html>\n"
         '<html><head><meta charset="utf-8"></head><body>\n'
-        f"<h2>{heading}</h2>\n"
+        f"{note}<h2>{heading}</h2>\n"
         f"<table>\n{rows}\n</table>\n"
         f"<blockquote>{snippet}</blockquote>\n"
-        f"<p>{link}</p>\n"
+        f"<p>{link}</p>\n{carried}"
         "</body></html>\n"
     )
 
 
-def render_alert(facts: AlertFacts, subject_template: str = DEFAULT_SUBJECT) -> RenderedAlert:
+def render_alert(
+    facts: AlertFacts,
+    subject_template: str = DEFAULT_SUBJECT,
+    followup: bool = False,
+    outlets: int = 0,
+) -> RenderedAlert:
+    """The alert as a message; a follow-up's subject is a reply to the story's first alert."""
+    subject = render_subject(subject_template, facts)
     return RenderedAlert(
-        subject=render_subject(subject_template, facts),
-        text=render_text(facts),
-        html=render_html(facts),
+        subject=f"Re: {subject}" if followup else subject,
+        text=render_text(facts, followup, outlets),
+        html=render_html(facts, followup, outlets),
     )
+
+
+def published_label(value: datetime | None) -> str:
+    return _published(value)
+
+
+def one_line(value: str) -> str:
+    return _one_line(value)
+
+
+def is_web_link(url: str) -> bool:
+    return _is_web_link(url)

@@ -23,3 +23,4 @@ class ArticleDraft:
     lang: str | None = None
     site_name: str | None = None
     source: str | None = None
+    keywords: tuple[str, ...] = ()  # the publisher's tags, categories or news:keywords

@@ -34,6 +34,7 @@ FIELDS = [
     "alerted",
     "author",
     "site_name",
+    "keywords",
     "dup_score",
     "fetched_url",
     "collected",
@@ -90,6 +91,7 @@ def iter_records(engine: Engine) -> Iterator[dict[str, Any]]:
                     "alerted": a.id in alerted,
                     "author": a.author,
                     "site_name": a.site_name,
+                    "keywords": a.keywords or [],
                     "dup_score": a.dup_score,
                     "fetched_url": a.fetched_url,
                     "collected": _iso(a.created_at),
@@ -114,6 +116,7 @@ def write_csv(engine: Engine, out: IO[str]) -> int:
     for record in iter_records(engine):
         row = dict(record)
         row["rules"] = ";".join(record["rules"])
+        row["keywords"] = ";".join(record["keywords"])
         row["relevant"] = str(record["relevant"]).lower()
         row["alerted"] = str(record["alerted"]).lower()
         writer.writerow(row)

@@ -2,7 +2,8 @@
 
 Every "only once" the code relies on is a unique constraint here: one article per canonical
 URL, one seed per file stem, one match per article and rule, one row per entity an article
-names, one alert per match, one delivery per alert and channel.
+names, one alert per match, one delivery per alert, article and channel, one digest per
+channel and slot.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint, false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -75,6 +76,8 @@ class Article(SQLModel, table=True):
     published: datetime | None = _ts(index=True)
     lang: str | None = Field(default=None, index=True)
     site_name: str | None = None
+    # The publisher's own tags for the article (feed categories, news:keywords, page tags).
+    keywords: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     text_hash: str = Field(index=True)
     duplicate_of: int | None = Field(default=None, foreign_key="article.id", index=True)
     dup_method: str | None = None
@@ -138,11 +141,33 @@ class Alert(SQLModel, table=True):
     )
 
 
+class Digest(SQLModel, table=True):
+    """One digest message of one channel: the deliveries routed to it go out together at `due_at`.
+
+    Its status goes open -> sending -> sent | failed like a delivery's; `next_attempt_at` is
+    when to try (the slot, then backoff, or the lease end while sending).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    status: str = Field(default="open", index=True)  # open | sending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    sent_at: datetime | None = _ts()
+
+    __table_args__ = (UniqueConstraint("channel", "due_at", name="uq_digest_channel_due"),)
+
+
 class Delivery(SQLModel, table=True):
-    """The outbox: one row per alert and channel, written with the alert, sent by the dispatcher."""
+    """The outbox: one row per alert, article and channel, written with the alert (or with a
+    later article of its story, a follow-up), sent by the dispatcher."""
 
     id: int | None = Field(default=None, primary_key=True)
     alert_id: int = Field(foreign_key="alert.id", index=True)
+    # The article this message is about: the alert's own, or a later one of its story.
+    article_id: int = Field(foreign_key="article.id", index=True)
     channel: str
     status: str = Field(default="pending", index=True)  # pending | sending | sent | failed
     attempts: int = 0
@@ -151,8 +176,18 @@ class Delivery(SQLModel, table=True):
     )
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     sent_at: datetime | None = _ts()
+    # Decided by the dispatcher: immediate | digest | overflow (throttled into a digest).
+    route: str | None = None
+    digest_id: int | None = Field(default=None, foreign_key="digest.id", index=True)
+    # What the target calls the message (Slack `channel/ts`, a Message-ID), to thread replies.
+    remote_id: str | None = None
+    # The last attempt may have reached the server without our learning it (a timeout, a
+    # dispatcher that died mid-send): a channel that can look its messages up does so first.
+    in_doubt: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
-    __table_args__ = (UniqueConstraint("alert_id", "channel", name="uq_delivery_alert_channel"),)
+    __table_args__ = (
+        UniqueConstraint("alert_id", "channel", "article_id", name="uq_delivery_alert_channel"),
+    )
 
 
 class RejectedPage(SQLModel, table=True):

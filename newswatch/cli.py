@@ -152,7 +152,11 @@ def crawl(context: Context, names: Sequence[str]) -> None:
         )
     if report.dispatch is not None:
         d = report.dispatch
-        click.echo(f"alerts: {d.sent} sent, {d.retried} to retry, {d.failed} failed", err=True)
+        click.echo(
+            f"alerts: {d.sent} sent, {d.retried} to retry, {d.failed} failed, "
+            f"{d.digested} into digests, {d.digests_sent} digests sent",
+            err=True,
+        )
 
 
 @cli.command()
@@ -252,3 +256,8 @@ _add_rules_commands()
 
 def main() -> None:
     cli(prog_name="newswatch")
+
+
+from newswatch.alerts_cli import alerts  # noqa: E402  (it needs `cli` defined first)
+
+cli.add_command(alerts)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from alerts.secrets import RedactSecrets
+
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 # Scrapy and Twisted narrate every request; their problems reach the log through our own lines
@@ -26,6 +28,9 @@ _QUIET = {
     "apscheduler.executors.default": logging.WARNING,
     "apscheduler.scheduler": logging.WARNING,
     "alembic": logging.WARNING,
+    # Each failed delivery is reported once, by the outbox; the clients' own lines repeat it.
+    "apprise": logging.CRITICAL,
+    "alerts.channels.slack.sdk": logging.CRITICAL,
 }
 
 
@@ -50,6 +55,8 @@ def setup_logging(level: str = "INFO") -> None:
         root.removeHandler(handler)
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
+    # Webhook URLs, tokens and passwords are masked in every line, ours or a library's.
+    handler.addFilter(RedactSecrets())
     root.addHandler(handler)
     root.setLevel(level)
     if level != "DEBUG":

@@ -19,9 +19,12 @@ def render_article(archive: Engine, article_id: int) -> str | None:
         matches = session.exec(
             select(Match).where(Match.article_id == article_id).order_by(col(Match.id))
         ).all()
-        alerts = session.exec(select(Alert).where(Alert.article_id == article_id)).all()
+        # The article's own alert, and its follow-ups of an earlier alert of its story.
         deliveries = session.exec(
-            select(Delivery).where(col(Delivery.alert_id).in_([a.id for a in alerts]))
+            select(Delivery, Alert)
+            .join(Alert, col(Alert.id) == col(Delivery.alert_id))
+            .where(col(Delivery.article_id) == article_id)
+            .order_by(col(Delivery.id))
         ).all()
         origin = source.name if source else (f"seed {article.seed}" if article.seed else "-")
         lines = [
@@ -55,9 +58,10 @@ def render_article(archive: Engine, article_id: int) -> str | None:
         if entities:
             named = ", ".join(f"{e.entity} ({e.kind}, {e.mentions}x)" for e in entities)
             lines.append(f"entities:   {named}")
-        for delivery in deliveries:
+        for delivery, alert in deliveries:
+            kind = "alert:    " if alert.article_id == article_id else "follow-up:"
             lines.append(
-                f"alert:      #{delivery.alert_id} via {delivery.channel}: {delivery.status}, "
+                f"{kind}  #{delivery.alert_id} via {delivery.channel}: {delivery.status}, "
                 f"{delivery.attempts} attempts"
                 + (f", last error: {delivery.last_error}" if delivery.last_error else "")
             )

@@ -96,7 +96,7 @@ class PollJobs:
             new_items=outcome.new,
             failures=failures,
         )
-        if adaptive and outcome.ok:
+        if adaptive and outcome.ok and delay != state.poll_interval_seconds:
             set_poll_interval(self.service.archive, source.name, delay)
         if getattr(job.trigger, "interval", None) != timedelta(seconds=delay):
             job.reschedule(self.interval_trigger(delay))

@@ -1,14 +1,17 @@
-"""What every source spider shares: the source request, following article links, the article page.
+"""What every poll of a source shares: the source request, following links, the article page.
 
 A kind of source (feed, sitemap, listing) only says how its document lists articles; the
 request headers, conditional GET, the known-URL check and what counts as an article page are
-the same for all, and live here once.
+the same for all, and live here once. A poll is not a Scrapy spider: the one long-lived
+spider (spiders/host.py) carries the requests of every poll, and each poll counts its own
+open requests and items to know when it is done.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urljoin
@@ -29,8 +32,9 @@ from spiders.urls import canonical_url, is_http_url
 
 __all__ = [
     "HTML_TYPES",
+    "POLL_META",
     "ArticleLink",
-    "SourceSpider",
+    "SourcePoll",
     "absolute_url",
     "content_type",
     "header",
@@ -39,6 +43,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# The request meta key naming the poll a request belongs to.
+POLL_META = "newswatch_poll"
 
 
 def header(response: Response, name: bytes) -> str | None:
@@ -59,7 +65,7 @@ class ArticleLink(NamedTuple):
     dated: datetime | None = None
 
 
-class SourceSpider(scrapy.Spider):
+class SourcePoll:
     """One poll of one source: fetch its document, follow the new article links it lists."""
 
     kind: ClassVar[str]
@@ -71,9 +77,7 @@ class SourceSpider(scrapy.Spider):
         archive: Engine,
         outcome: PollOutcome,
         validators: tuple[str | None, str | None] = (None, None),
-        **kwargs: Any,
     ) -> None:
-        super().__init__(name=f"{self.kind}:{source.name}", **kwargs)
         self.source = source
         self.crawl_config = crawl
         self.archive = archive
@@ -83,15 +87,46 @@ class SourceSpider(scrapy.Spider):
         # name one article, and it is counted and fetched once.
         self._followed: set[str] = set()
         self.oldest = datetime.now(UTC) - timedelta(days=source.effective_max_age_days(crawl))
+        # Requests not yet answered plus items not yet stored; the poll is over at zero.
+        self._pending = 0
+        self._on_settled: Callable[[], None] | None = None
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    def when_settled(self, callback: Callable[[], None]) -> None:
+        self._on_settled = callback
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def settle(self) -> None:
+        """One request answered or one item stored."""
+        self._pending -= 1
+        if self._pending <= 0 and self._on_settled is not None:
+            self._on_settled()
+
+    def _tracked(self, handler: Callable[..., Any]) -> Callable[..., Iterator[Any]]:
+        """`handler` as a callback that counts the items it yields and settles its request."""
+
+        @functools.wraps(handler)
+        def run(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            try:
+                for output in handler(*args, **kwargs) or ():
+                    if not isinstance(output, scrapy.Request):
+                        self._pending += 1  # an item, settled by the pipeline once stored
+                    yield output
+            finally:
+                self.settle()
+
+        return run
+
+    def first_request(self) -> scrapy.Request:
         conditional: dict[str, str] = {}
         etag, last_modified = self.validators
         if etag:
             conditional["If-None-Match"] = etag
         if last_modified:
             conditional["If-Modified-Since"] = last_modified
-        yield self.request(
+        return self.request(
             self.source.url,
             callback=self._parse_start,
             errback=self.source_failed,
@@ -118,10 +153,12 @@ class SourceSpider(scrapy.Spider):
         where the redirect limit gives a reason to log.
         """
         kwargs.setdefault("dont_filter", True)
+        kwargs["meta"] = {**kwargs.get("meta", {}), POLL_META: self}
+        self._pending += 1
         return scrapy.Request(
             url,
-            callback=callback,
-            errback=errback,
+            callback=self._tracked(callback),
+            errback=self._tracked(errback),
             headers={**self.source.headers, **(headers or {})},
             **kwargs,
         )
@@ -217,6 +254,7 @@ class SourceSpider(scrapy.Spider):
             body=text.encode("utf-8"),
             hint=hint,
             lang_hint=self.source.lang,
+            poll=self,
         )
 
     def _reject(self, canonical: str, reason: str) -> None:

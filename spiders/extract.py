@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -57,6 +58,7 @@ class EntryHint:
     author: str | None = None
     summary: str | None = None
     lang: str | None = None
+    keywords: tuple[str, ...] = ()  # the entry's categories or news:keywords
 
 
 class ExtractionError(Exception):
@@ -134,7 +136,32 @@ def extract(
         lang=_language(text, hint.lang or lang_hint),
         site_name=_clean_line(document.sitename),
         source=source,
+        keywords=keywords(hint.keywords, document.tags, document.categories),
     )
+
+
+_MAX_KEYWORDS = 30
+_MAX_KEYWORD_CHARS = 80
+
+
+def keywords(*lists: Iterable[str] | None) -> tuple[str, ...]:
+    """The publisher's keywords for an article: the entry's first, then the page's own tags.
+
+    Each once (ignoring case), in order; the count and length are capped because some sites
+    stuff hundreds of tags into their pages.
+    """
+    seen: set[str] = set()
+    found: list[str] = []
+    for values in lists:
+        for value in values or ():
+            keyword = _clean_line(value)
+            if not keyword or len(keyword) > _MAX_KEYWORD_CHARS or keyword.casefold() in seen:
+                continue
+            seen.add(keyword.casefold())
+            found.append(keyword)
+            if len(found) == _MAX_KEYWORDS:
+                return tuple(found)
+    return tuple(found)
 
 
 def decode_html(html: bytes | str) -> str:

@@ -1,4 +1,4 @@
-"""The feed spider: reads an RSS or Atom feed and follows each new entry to its article page."""
+"""Polling a feed: read an RSS or Atom feed and follow each new entry to its article page."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import feedparser
 import scrapy
 from scrapy.http import Response
 
-from spiders.base import HTML_TYPES, ArticleLink, SourceSpider, content_type
+from spiders.base import HTML_TYPES, ArticleLink, SourcePoll, content_type
 from spiders.extract import EntryHint
 
 logger = logging.getLogger(__name__)
@@ -44,9 +44,8 @@ def _entry_link(entry: Any) -> str | None:
     return None
 
 
-class FeedSpider(SourceSpider):
+class FeedPoll(SourcePoll):
     kind = "feed"
-    name = "feed"
 
     def parse_source(self, response: Response) -> Iterator[scrapy.Request]:
         media_type = content_type(response)
@@ -87,4 +86,5 @@ class FeedSpider(SourceSpider):
             author=entry.get("author"),
             summary=entry.get("summary"),
             lang=self.source.lang or feed_lang,
+            keywords=tuple(tag["term"] for tag in entry.get("tags", ()) if tag.get("term")),
         )

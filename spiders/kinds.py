@@ -1,20 +1,20 @@
-"""Which spider reads which kind of source (`kind` in a `[[sources]]` table)."""
+"""Which poll class reads which kind of source (`kind` in a `[[sources]]` table)."""
 
 from __future__ import annotations
 
-from spiders.base import SourceSpider
-from spiders.feed import FeedSpider
-from spiders.listing import ListingSpider
-from spiders.sitemap import SitemapSpider
+from spiders.base import SourcePoll
+from spiders.feed import FeedPoll
+from spiders.listing import ListingPoll
+from spiders.sitemap import SitemapPoll
 
-_SPIDERS: dict[str, type[SourceSpider]] = {
-    spider.kind: spider for spider in (FeedSpider, SitemapSpider, ListingSpider)
+_POLLS: dict[str, type[SourcePoll]] = {
+    poll.kind: poll for poll in (FeedPoll, SitemapPoll, ListingPoll)
 }
 
 
-def spider_for(kind: str) -> type[SourceSpider]:
-    """The spider class for a source kind; KeyError names an unknown kind."""
+def poll_for(kind: str) -> type[SourcePoll]:
+    """The poll class for a source kind; KeyError names an unknown kind."""
     try:
-        return _SPIDERS[kind]
+        return _POLLS[kind]
     except KeyError:
-        raise KeyError(f"no spider reads sources of kind {kind!r}") from None
+        raise KeyError(f"no poll reads sources of kind {kind!r}") from None

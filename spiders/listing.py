@@ -1,4 +1,4 @@
-"""The listing spider: reads a section front or archive page and follows its article links.
+"""Polling a listing page: read a section front or archive page and follow its article links.
 
 A listing page carries navigation, teasers for other sections and links to other sites next
 to its articles; the source's `allow` patterns say which links are articles, and only links
@@ -18,13 +18,13 @@ from courlan.urlutils import get_tldinfo
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from spiders.base import HTML_TYPES, ArticleLink, SourceSpider, absolute_url, content_type
+from spiders.base import HTML_TYPES, ArticleLink, SourcePoll, absolute_url, content_type
 from spiders.config import SourceConfig, compile_pattern
 from spiders.extract import EntryHint
 from spiders.failures import describe_failure, failed_url
 from spiders.urls import canonical_url
 
-__all__ = ["ListingLinks", "ListingSpider", "listing_links", "registered_domain"]
+__all__ = ["ListingLinks", "ListingPoll", "listing_links", "registered_domain"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +72,8 @@ def listing_links(response: TextResponse, source: SourceConfig) -> ListingLinks:
     return found
 
 
-class ListingSpider(SourceSpider):
+class ListingPoll(SourcePoll):
     kind = "listing"
-    name = "listing"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Self
+from typing import Self
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -16,7 +16,13 @@ from spiders.items import PageItem
 logger = logging.getLogger(__name__)
 
 
-class _Step:
+class ArticlePipeline:
+    """HTML -> ArticleDraft -> the archive, counted in the outcome of the poll that found it.
+
+    A page that yields no article is logged with its URL, remembered as rejected and dropped.
+    Exact copies of an earlier text are stored as its duplicates.
+    """
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
@@ -24,16 +30,17 @@ class _Step:
     def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
-    @property
-    def spider(self) -> Any:
-        return self.crawler.spider
-
-
-class ExtractPipeline(_Step):
-    """HTML -> ArticleDraft; a page that yields no article is logged with its URL and dropped."""
-
     def process_item(self, item: PageItem) -> ArticleDraft:
-        spider = self.spider
+        poll = item.poll
+        try:
+            draft = self._extract(item)
+            self._store(item, draft)
+            return draft
+        finally:
+            poll.settle()
+
+    def _extract(self, item: PageItem) -> ArticleDraft:
+        poll = item.poll
         try:
             return extract(
                 item.body,
@@ -41,26 +48,22 @@ class ExtractPipeline(_Step):
                 hint=item.hint,
                 source=item.source,
                 lang_hint=item.lang_hint,
-                min_text_chars=spider.crawl_config.min_text_chars,
+                min_text_chars=poll.crawl_config.min_text_chars,
                 fetched_url=item.fetched_url,
             )
         except ExtractionError as exc:
-            spider.outcome.failed_pages += 1
+            poll.outcome.failed_pages += 1
             logger.warning("source %s: %s", item.source, exc)
-            record_rejected(spider.archive, item.url, item.source, str(exc))
+            record_rejected(poll.archive, item.url, item.source, str(exc))
             raise DropItem(str(exc)) from exc
 
-
-class StorePipeline(_Step):
-    """Store the article once; exact copies are recorded as duplicates of the first."""
-
-    def process_item(self, draft: ArticleDraft) -> ArticleDraft:
-        spider = self.spider
-        result = store_article(spider.archive, draft)
+    def _store(self, item: PageItem, draft: ArticleDraft) -> None:
+        outcome = item.poll.outcome
+        result = store_article(item.poll.archive, draft)
         if not result.created:
-            spider.outcome.known += 1
+            outcome.known += 1
         elif result.duplicate_of is not None:
-            spider.outcome.duplicates += 1
+            outcome.duplicates += 1
             logger.info(
                 "source %s: stored %s as a duplicate of article %d (%s)",
                 draft.source,
@@ -69,8 +72,7 @@ class StorePipeline(_Step):
                 result.dup_method,
             )
         else:
-            spider.outcome.new += 1
+            outcome.new += 1
             logger.info(
                 "source %s: new article %d: %s", draft.source, result.article_id, draft.title
             )
-        return draft

@@ -1,4 +1,4 @@
-"""The sitemap spider: reads a sitemap or sitemap index (Google News fields included).
+"""Polling a sitemap or sitemap index (Google News fields included).
 
 Scrapy's own sitemap reader keeps only the direct children of `<url>`, which loses the nested
 `<news:news>` fields of Google News sitemaps, so the XML is read here with lxml: entities are
@@ -22,7 +22,7 @@ from lxml import etree
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from spiders.base import HTML_TYPES, ArticleLink, SourceSpider, absolute_url, content_type
+from spiders.base import HTML_TYPES, ArticleLink, SourcePoll, absolute_url, content_type
 from spiders.extract import EntryHint
 from spiders.failures import describe_failure, failed_url
 from spiders.urls import canonical_url
@@ -32,7 +32,7 @@ __all__ = [
     "ChildSitemap",
     "Sitemap",
     "SitemapError",
-    "SitemapSpider",
+    "SitemapPoll",
     "SitemapUrl",
     "choose_children",
     "gunzip",
@@ -266,9 +266,8 @@ def choose_children(
     return recent[: max(limit, 0)]
 
 
-class SitemapSpider(SourceSpider):
+class SitemapPoll(SourcePoll):
     kind = "sitemap"
-    name = "sitemap"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -342,4 +341,5 @@ class SitemapSpider(SourceSpider):
             title=entry.title,
             published=entry.published,
             lang=self.source.lang or entry.language,
+            keywords=entry.keywords,
         )

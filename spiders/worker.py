@@ -1,20 +1,25 @@
-"""The long-lived crawl worker: one process, one reactor, a Scrapy crawl per source poll.
+"""The long-lived crawl worker: one process, one reactor, one Scrapy crawler for every poll.
 
-A reactor cannot be restarted in a process, so the daemon keeps one running and starts each
-poll as a new crawler on it; no Python process is started per poll.
+A reactor cannot be restarted in a process, and building a crawler per poll costs more than
+the poll of an unchanged feed, so the worker starts one crawler on first use and hands it
+each poll (spiders/host.py). Should that crawler ever end, the next poll starts another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from sqlalchemy import Engine
 
-from db.store import get_source, record_poll
+from db.store import get_validators, record_poll
 from spiders.config import CrawlConfig, SourceConfig
-from spiders.kinds import spider_for
+from spiders.host import PollHostSpider
+from spiders.kinds import poll_for
 from spiders.outcome import PollOutcome
 from spiders.settings import scrapy_settings
 
@@ -35,20 +40,39 @@ class CrawlWorker:
         self.crawl = crawl
         self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
         self.stopping = False
+        self._spider: PollHostSpider | None = None
+        self._starting = asyncio.Lock()
+
+    async def _host(self) -> PollHostSpider:
+        async with self._starting:
+            if self._spider is not None and not self._spider.closed:
+                return self._spider
+            crawler = self.runner.create_crawler(PollHostSpider)
+            opened: asyncio.Future[PollHostSpider] = asyncio.get_running_loop().create_future()
+
+            def on_open(spider: PollHostSpider) -> None:
+                if not opened.done():
+                    opened.set_result(spider)
+
+            # Kept alive by the closure below: Scrapy's signals hold receivers weakly.
+            crawler.signals.connect(on_open, signal=signals.spider_opened, weak=False)
+            task = self.runner.crawl(crawler)
+            waiting: set[asyncio.Future[Any]] = {opened, task}
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if not opened.done():
+                task.result()  # raises what stopped the crawler from starting
+                raise RuntimeError("the crawler ended before it opened its spider")
+            self._spider = opened.result()
+            return self._spider
 
     async def poll(self, source: SourceConfig) -> PollOutcome:
         """Poll one source: its new entries are fetched, extracted and stored; state recorded."""
         outcome = PollOutcome(source.name)
-        state = get_source(self.archive, source.name)
-        validators = (state.etag, state.last_modified) if state else (None, None)
+        validators = get_validators(self.archive, source.name)
         try:
-            await self.runner.crawl(
-                spider_for(source.kind),
-                source=source,
-                crawl=self.crawl,
-                archive=self.archive,
-                outcome=outcome,
-                validators=validators,
+            host = await self._host()
+            await host.run(
+                poll_for(source.kind)(source, self.crawl, self.archive, outcome, validators)
             )
         except Exception as exc:  # a crawl must never take the daemon down with it
             logger.exception("source %s: the crawl itself failed", source.name)

@@ -1,8 +1,12 @@
-"""What every delivery channel is: something that sends one alert or raises `DeliveryError`.
+"""What every delivery channel is: something that sends one message or raises `DeliveryError`.
+
+A message is an alert, a follow-up (a later article of an alerted story, threaded under the
+first where the target can), a digest (many alerts in one), or a test or operator notice.
 
 Exceptions: a channel raises only `DeliveryError`; `retry` says whether trying again later
-may succeed (a server down, a 4xx reply) or not (a 5xx reply, a missing password). The outbox
-is the one place that catches it.
+may succeed (a server down or slow, a 429, an SMTP 4xx) or not (Slack's `no_service` or
+`invalid_token`, an SMTP 5xx, a missing password); `retry_after` is the wait the server
+asked for. The outbox is the one place that catches it.
 """
 
 from __future__ import annotations
@@ -11,23 +15,55 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from alerts.render import RenderedAlert
+from alerts.digest_render import DigestGroup
+from alerts.render import AlertFacts, RenderedAlert
+from alerts.secrets import redact
 
 
 class DeliveryError(Exception):
-    def __init__(self, message: str, *, retry: bool) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry: bool,
+        retry_after: float | None = None,
+        in_doubt: bool = False,
+    ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.retry = retry
+        self.retry_after = retry_after
+        # The server may have taken the message before the failure (a timeout while waiting
+        # for its answer, a dropped connection): the next attempt should look before it sends.
+        self.in_doubt = in_doubt
 
 
 @dataclass(frozen=True, slots=True)
 class OutgoingAlert:
-    """One alert ready to go out: its rendered parts and a Message-ID stable across retries."""
+    """One message ready to go out: its rendered parts and a Message-ID stable across retries.
+
+    `facts` (absent for test and operator notices) lets a channel lay the alert out its own
+    way (Slack's blocks); `groups` is set for a digest instead.
+    """
 
     alert_id: int
     rendered: RenderedAlert
     message_id: str
+    facts: AlertFacts | None = None
+    followup: bool = False
+    # Message-ID of the story's first alert: follow-ups thread under it in mail clients.
+    in_reply_to: str | None = None
+    # The story's first message on this channel as the target named it (Slack `channel/ts`).
+    thread: str | None = None
+    # How many other outlets carry the story.
+    outlets: int = 0
+    groups: tuple[DigestGroup, ...] = ()
+    # An earlier attempt may have got through (see DeliveryError.in_doubt).
+    in_doubt: bool = False
+    # The latest message this channel sent, as the target named it (Slack `channel/ts`): where
+    # to look for an earlier attempt when the configured channel is a name, not an ID.
+    last_remote: str | None = None
 
 
 def message_id(alert_id: int, url: str, rule: str) -> str:
@@ -40,9 +76,15 @@ def message_id(alert_id: int, url: str, rule: str) -> str:
     return f"<alert-{alert_id}.{digest}@newswatch>"
 
 
+def followup_id(alert_id: int, article_id: int, url: str) -> str:
+    """The Message-ID of a follow-up: the same for every attempt of one article of one story."""
+    digest = hashlib.sha256(f"{alert_id}\n{article_id}\n{url}".encode()).hexdigest()[:16]
+    return f"<alert-{alert_id}.{article_id}.{digest}@newswatch>"
+
+
 class Channel(Protocol):
     name: str
 
-    def send(self, alert: OutgoingAlert) -> None:
-        """Deliver `alert` or raise DeliveryError."""
+    def send(self, alert: OutgoingAlert) -> str | None:
+        """Deliver `alert` or raise DeliveryError; the target's id for the message, if any."""
         ...

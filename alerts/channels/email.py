@@ -9,8 +9,9 @@ import ssl
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from alerts.channel_config import EmailChannelConfig
 from alerts.channels.base import DeliveryError, OutgoingAlert
-from alerts.config import EmailChannelConfig
+from alerts.secrets import register
 from db.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class EmailChannel:
                 f"channel {self.name!r}: username is set but password_env is not", retry=False
             )
         password = os.environ.get(variable)
+        register(password)
         if password is None:
             raise DeliveryError(
                 f"channel {self.name!r}: environment variable {variable} is not set", retry=False
@@ -80,6 +82,10 @@ class EmailChannel:
         message["To"] = ", ".join(self.config.recipients)
         message["Date"] = format_datetime(utcnow())
         message["Message-ID"] = alert.message_id
+        if alert.in_reply_to is not None:
+            # Follow-ups of a story thread under its first alert in every mail client.
+            message["In-Reply-To"] = alert.in_reply_to
+            message["References"] = alert.in_reply_to
         message.set_content(alert.rendered.text)
         message.add_alternative(alert.rendered.html, subtype="html")
         return message
@@ -101,7 +107,11 @@ class EmailChannel:
             smtp.login(self.config.username, password)
         return smtp.send_message(message)
 
-    def send(self, alert: OutgoingAlert) -> None:
+    def describe(self) -> str:
+        cfg = self.config
+        return f"email via {cfg.host}:{cfg.port} ({cfg.security}) to {', '.join(cfg.recipients)}"
+
+    def send(self, alert: OutgoingAlert) -> str:
         message = self.build_message(alert)
         # Read before connecting: a missing password fails without touching the server.
         password = self._password() if self.config.username else None
@@ -123,6 +133,7 @@ class EmailChannel:
                 alert.alert_id,
                 ", ".join(f"{rcpt} ({code})" for rcpt, (code, _) in refused.items()),
             )
+        return alert.message_id
 
 
 def _hang_up(smtp: smtplib.SMTP) -> None:

@@ -89,6 +89,12 @@ def _mail_config(port: int, **kw: Any) -> AlertsConfig:
     return AlertsConfig(retry_base_seconds=60, retry_max_seconds=3600, channels={"mail": channel})
 
 
+def _mail_channel(port: int, **kw: Any) -> EmailChannelConfig:
+    channel = _mail_config(port, **kw).channels["mail"]
+    assert isinstance(channel, EmailChannelConfig)
+    return channel
+
+
 # ------------------------------------------------------------------- the archive
 
 
@@ -135,8 +141,18 @@ def _fill(engine: Engine) -> Articles:
 
 
 def _delivery(engine: Engine) -> Delivery:
+    """The delivery of the alert itself (the story's follow-up has its own, later one)."""
     with Session(engine) as session:
-        return session.exec(select(Delivery)).one()
+        return session.exec(
+            select(Delivery)
+            .join(Alert, col(Alert.id) == col(Delivery.alert_id))
+            .where(col(Delivery.article_id) == col(Alert.article_id))
+        ).one()
+
+
+def _deliveries(engine: Engine) -> list[Delivery]:
+    with Session(engine) as session:
+        return list(session.exec(select(Delivery).order_by(col(Delivery.id))).all())
 
 
 def _body(message: EmailMessage, subtype: str) -> str:
@@ -187,9 +203,16 @@ def test_one_story_alerts_once_and_is_sent_once(
 
     cfg = _mail_config(smtp.port)
     sent = dispatch_due(archive, build_channels(cfg), cfg, now=now)
-    assert (sent.sent, sent.retried, sent.failed) == (1, 0, 0)
-    assert len(smtp.inbox.messages) == 1
-    message = smtp.inbox.messages[0]
+    # The alert, and the later article of its story as a follow-up threaded under it.
+    assert (sent.sent, sent.retried, sent.failed) == (2, 0, 0)
+    assert len(smtp.inbox.messages) == 2
+    message, follow_up = smtp.inbox.messages
+    assert follow_up["In-Reply-To"] == message["Message-ID"]
+    assert follow_up["References"] == message["Message-ID"]
+    assert follow_up["Message-ID"] != message["Message-ID"]
+    assert follow_up["Subject"] == "Re: [newswatch] china_russia_arms: More tools"
+    assert "More coverage of a story already alerted." in _body(follow_up, "plain")
+    assert message["In-Reply-To"] is None
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert message["To"] == "analyst@example.org, desk@example.org"
@@ -211,11 +234,13 @@ def test_one_story_alerts_once_and_is_sent_once(
     assert "**machine tools**" in text and "<mark>machine tools</mark>" in html
     assert "exporters became the main source of" in text  # the snippet
 
-    delivery = _delivery(archive)
-    assert (delivery.status, delivery.attempts, delivery.sent_at) == ("sent", 1, now)
+    deliveries = _deliveries(archive)
+    assert [(d.status, d.attempts, d.sent_at) for d in deliveries] == [("sent", 1, now)] * 2
+    assert [d.article_id for d in deliveries] == [articles.matching, articles.same_story]
+    assert deliveries[0].remote_id == message["Message-ID"]
     again = dispatch_due(archive, build_channels(cfg), cfg, now=now + dt.timedelta(days=1))
     assert (again.sent, again.retried, again.failed) == (0, 0, 0)
-    assert len(smtp.inbox.messages) == 1
+    assert len(smtp.inbox.messages) == 2
 
 
 def test_server_down_is_retried_later_and_sent_once(archive: Engine, smtp_down: SmtpServer) -> None:
@@ -241,12 +266,14 @@ def test_server_down_is_retried_later_and_sent_once(archive: Engine, smtp_down: 
 
     later = t0 + dt.timedelta(hours=2)
     up = dispatch_due(archive, channels, cfg, now=later)
-    assert (up.sent, up.retried, up.failed) == (1, 0, 0)
-    assert len(smtp_down.inbox.messages) == 1
+    # The alert and its story's follow-up, which waited for it (without using an attempt).
+    assert (up.sent, up.retried, up.failed) == (2, 0, 0)
+    assert len(smtp_down.inbox.messages) == 2
+    assert [d.attempts for d in _deliveries(archive)] == [2, 1]
     delivery = _delivery(archive)
     assert (delivery.status, delivery.attempts, delivery.sent_at) == ("sent", 2, later)
     dispatch_due(archive, channels, cfg, now=later + dt.timedelta(days=1))
-    assert len(smtp_down.inbox.messages) == 1
+    assert len(smtp_down.inbox.messages) == 2
 
 
 def test_permanent_refusal_fails_without_retry(
@@ -260,11 +287,12 @@ def test_permanent_refusal_fails_without_retry(
 
     with caplog.at_level(logging.ERROR, logger="alerts.outbox"):
         report = dispatch_due(archive, build_channels(cfg), cfg, now=now)
-    assert (report.sent, report.retried, report.failed) == (0, 0, 1)
+    # The alert and its follow-up: each fails once, is logged once, and is not retried.
+    assert (report.sent, report.retried, report.failed) == (0, 0, 2)
     delivery = _delivery(archive)
     assert (delivery.status, delivery.attempts) == ("failed", 1)
     assert delivery.last_error and "550" in delivery.last_error
-    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 2
 
     smtp.inbox.rcpt_reply = None
     later = dispatch_due(archive, build_channels(cfg), cfg, now=now + dt.timedelta(days=2))
@@ -287,7 +315,7 @@ def test_transient_refusal_is_retried(archive: Engine, smtp: SmtpServer) -> None
 
     smtp.inbox.data_reply = None
     report = dispatch_due(archive, build_channels(cfg), cfg, now=now + dt.timedelta(hours=1))
-    assert report.sent == 1 and len(smtp.inbox.messages) == 1
+    assert report.sent == 2 and len(smtp.inbox.messages) == 2
 
 
 @pytest.mark.parametrize(
@@ -303,7 +331,7 @@ def test_unconfigured_channel_fails_with_a_reason(archive: Engine) -> None:
     now = utcnow()
     evaluate_pending(archive, [TOPIC], now=now)
     report = dispatch_due(archive, {}, AlertsConfig(), now=now)
-    assert (report.sent, report.failed) == (0, 1)
+    assert (report.sent, report.failed) == (0, 2)
     delivery = _delivery(archive)
     assert delivery.status == "failed"
     assert delivery.last_error == "channel 'mail' is not configured"
@@ -326,7 +354,7 @@ def test_claimed_rows_are_left_alone_until_their_lease_runs_out(
     assert _delivery(archive).status == "sending"
 
     stale = dispatch_due(archive, build_channels(cfg), cfg, now=now + dt.timedelta(minutes=11))
-    assert stale.sent == 1 and len(smtp.inbox.messages) == 1
+    assert stale.sent == 2 and len(smtp.inbox.messages) == 2
     assert _delivery(archive).status == "sent"
 
 
@@ -412,12 +440,12 @@ def test_starttls_with_login(
         tls_context=tls.server, require_starttls=True, authenticator=logins, auth_required=True
     )
     monkeypatch.setenv("NW_TEST_SMTP_PASSWORD", "s3cret-pass")
-    cfg = _mail_config(
+    cfg = _mail_channel(
         smtp_down.port,
         security="starttls",
         username="newswatch",
         password_env="NW_TEST_SMTP_PASSWORD",
-    ).channels["mail"]
+    )
     EmailChannel("mail", cfg, ssl_context=tls.client).send(_outgoing())
     assert logins.attempts == [("newswatch", "s3cret-pass")]
     assert [m["Message-ID"] for m in smtp_down.inbox.messages] == ["<alert-7.abc@newswatch>"]
@@ -438,7 +466,7 @@ def test_starttls_with_login(
 
 def test_starttls_rejects_an_untrusted_certificate(smtp_down: SmtpServer, tls: Tls) -> None:
     smtp_down.start(tls_context=tls.server, require_starttls=True)
-    cfg = _mail_config(smtp_down.port, security="starttls").channels["mail"]
+    cfg = _mail_channel(smtp_down.port, security="starttls")
     with pytest.raises(DeliveryError) as untrusted:
         EmailChannel("mail", cfg).send(_outgoing())  # the system's CAs do not know our cert
     assert not untrusted.value.retry and "certificate" in untrusted.value.message
@@ -447,6 +475,6 @@ def test_starttls_rejects_an_untrusted_certificate(smtp_down: SmtpServer, tls: T
 
 def test_implicit_tls(smtp_down: SmtpServer, tls: Tls) -> None:
     smtp_down.start(ssl_context=tls.server)
-    cfg = _mail_config(smtp_down.port, security="ssl").channels["mail"]
+    cfg = _mail_channel(smtp_down.port, security="ssl")
     EmailChannel("mail", cfg, ssl_context=tls.client).send(_outgoing())
     assert [m["Subject"] for m in smtp_down.inbox.messages] == ["[newswatch] test"]

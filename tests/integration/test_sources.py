@@ -155,6 +155,44 @@ def test_sitemap_index_leads_through_a_gzipped_news_sitemap_to_new_recent_articl
     assert "5 entries, 3 known, 2 too old, 0 fetched" in second.stderr
 
 
+_UNTITLED = (
+    "<!doctype html><html><head><meta charset='utf-8'></head><body><main><article>"
+    + "".join(
+        f"<p>Paragraph {n}: customs records reviewed by analysts show shipments of machine "
+        "tools and electronic components crossing the border in the third quarter, routed "
+        "through trading firms registered weeks before the first delivery.</p>"
+        for n in range(6)
+    )
+    + "</article></main></body></html>"
+).encode()
+
+
+def test_news_sitemap_fields_fill_what_the_page_lacks_and_keywords_are_kept(
+    tmp_path: Path,
+) -> None:
+    published = (NOW - timedelta(hours=3)).replace(microsecond=0)
+    title = "Customs records show machine tools crossing the border"
+    with serving() as server:
+        server.route("/untitled.html", Reply(200, _UNTITLED, HTML))
+        entry = _news_entry(server.url("/untitled.html"), published, title, "en").replace(
+            "test, sitemap", "customs, machine tools, Customs"
+        )
+        server.route("/news.xml", Reply(200, _urlset([entry]), {"Content-Type": "text/xml"}))
+        source = {"name": "news", "kind": "sitemap", "url": server.url("/news.xml")}
+        config = write_config(tmp_path, sources=[source])
+        crawled = run_cli(config, "crawl")
+        assert crawled.returncode == 0, crawled.stderr
+        exported = run_cli(config, "export", "--format", "jsonl")
+
+    [article] = _stored(tmp_path).values()
+    # The page has neither a headline nor a date: the sitemap's news fields stand in.
+    assert article.title == title
+    assert article.published is not None and article.published == published
+    # Keywords once each, whatever their case, in the publisher's order.
+    assert article.keywords == ["customs", "machine tools"]
+    assert '"keywords": ["customs", "machine tools"]' in exported.stdout
+
+
 def _listing(links: list[str]) -> bytes:
     anchors = "".join(f'<li><a href="{escape(link)}">{escape(link)}</a></li>' for link in links)
     return (

@@ -207,3 +207,15 @@ def _is_utf8(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def test_keywords_come_once_each_entry_first_and_capped() -> None:
+    from spiders.extract import keywords
+
+    assert keywords(("Sanctions", " drones "), ["sanctions", "China", ""], None) == (
+        "Sanctions",
+        "drones",
+        "China",
+    )
+    assert keywords(["x" * 81, "ok"]) == ("ok",)
+    assert len(keywords([f"tag {n}" for n in range(100)])) == 30

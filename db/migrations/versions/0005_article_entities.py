@@ -1,7 +1,7 @@
 """article entities: the watchlisted entities each article names, with where
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0007
 Create Date: 2026-11-23
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
