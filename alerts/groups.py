@@ -87,7 +87,10 @@ class GroupResolver:
                 raise QueryError(f"group @{node.name} has errors (see above)", node.column, query)
             return found
         if isinstance(node, And):
-            return And(tuple(self.resolve(c, stack, query) for c in node.children))
+            children = [self.resolve(c, stack, query) for c in node.children]
+            # lang: and source: cost nothing to test: tested first, they spare the rest.
+            cheap = [c for c in children if isinstance(c, Lang | Source)]
+            return And(tuple(cheap + [c for c in children if not isinstance(c, Lang | Source)]))
         if isinstance(node, Or):
             return Or(tuple(self.resolve(c, stack, query) for c in node.children))
         if isinstance(node, Not):

@@ -43,6 +43,8 @@ _MAX_PHRASE = 64
 # Automaton values: atom id << _LENGTH_BITS | pattern length (capped at _MAX_KEY).
 _LENGTH_BITS = 10
 _MAX_KEY = (1 << _LENGTH_BITS) - 1
+# "Not worked out yet" in the per-article memo, where None means "does not match".
+_UNSET: list[Hit] | None = [Hit("", "text", 0, 0, "")]
 
 
 def lang_key(lang: str | None) -> str | None:
@@ -182,11 +184,13 @@ class ArticleScan:
 
     def term_hits(self, term: Term) -> list[Hit]:
         """Every occurrence of `term`, in reading order."""
+        atoms = self.term_atoms[term]
+        if atoms[0] not in self.present:
+            return []
         cached = self._terms.get(term)
         if cached is not None:
             return cached
         hits: list[Hit] = []
-        atoms = self.term_atoms[term]
         words = self.words
         size = len(atoms)
         for first in self.atoms.get(atoms[0], ()):
@@ -241,10 +245,9 @@ class ArticleScan:
                 hits = [hit for hit in hits if hit.field == scope]
             return hits or None
         key = (id(node), scope)
-        if key in self._done:
-            return self._done[key]
-        result = self._evaluate(node, scope)
-        self._done[key] = result
+        result = self._done.get(key, _UNSET)
+        if result is _UNSET:
+            result = self._done[key] = self._evaluate(node, scope)
         return result
 
     def _evaluate(self, node: Node, scope: FieldName | None) -> list[Hit] | None:
