@@ -6,7 +6,9 @@ For each rule count: compile time, the memory the compiled RuleSet holds (tracem
 the median CPU time of `RuleSet.analyse` on one 1,000-word article (tokenising, the Aho-Corasick
 scan, the woken rules and the watchlisted entities). The baseline, measured in the same run, is
 the 100-rule set; the goals are under 5 ms per article at 10,000 rules and under 3x from 100 to
-10,000 rules. Tokenising alone is shown too, as the floor no rule set can go under.
+10,000 rules. Tokenising alone is shown too, as the floor no rule set can go under. All rule
+counts of a mix are timed interleaved, run by run, so that load from other work on the machine
+falls on all of them alike.
 
 Rules are built like an analyst's: words of real text (the seeds, and the corpora in
 ../shared/corpora where present) in ORs, phrases, prefixes, NEAR/n and NOT, with entity: and
@@ -26,6 +28,7 @@ import statistics
 import sys
 import time
 import tracemalloc
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,9 +114,18 @@ def _rules(
     return queries
 
 
-def _measure(
-    count: int, runs: int, vocabulary: list[str], share_of_groups: float
-) -> dict[str, float]:
+@dataclass
+class _Subject:
+    """One compiled rule set, or tokenising alone (ruleset None), and its timings."""
+
+    count: int
+    ruleset: RuleSet | None
+    compile_seconds: float = 0.0
+    memory_mb: float = 0.0
+    times: list[float] = field(default_factory=list)
+
+
+def _compile(count: int, vocabulary: list[str], share_of_groups: float) -> _Subject:
     config = load_config(ROOT / "config.toml")
     tags = sorted({tag for entity in config.entities for tag in entity.tags})
     queries = _rules(count, vocabulary, sorted(config.groups), tags, share_of_groups)
@@ -126,22 +138,39 @@ def _measure(
     del measured
     started = time.process_time()
     ruleset = RuleSet(rules, config.groups, config.entities)
-    compile_seconds = time.process_time() - started
+    return _Subject(count, ruleset, time.process_time() - started, held / 1e6)
+
+
+def _time_interleaved(subjects: list[_Subject], runs: int) -> None:
+    """Each run times every subject once, in turn: the machine is shared, and a busy moment
+    then slows all rule counts alike instead of one of them."""
     title, text = _article()
-    ruleset.analyse(title, text, "nl")  # warm caches (the fold table) as a daemon has them
-    times = []
+    for subject in subjects:  # warm caches (the fold table) as a daemon has them
+        if subject.ruleset is not None:
+            subject.ruleset.analyse(title, text, "nl")
     for _ in range(runs):
-        # CPU time of this process: other work on the machine does not count against it.
-        started = time.process_time()
-        analysis = ruleset.analyse(title, text, "nl")
-        times.append(time.process_time() - started)
+        for subject in subjects:
+            # CPU time of this process: other work on the machine counts less against it.
+            started = time.process_time()
+            if subject.ruleset is None:
+                index_words(title, text)
+            else:
+                subject.ruleset.analyse(title, text, "nl")
+            subject.times.append(time.process_time() - started)
+
+
+def _result(subject: _Subject) -> dict[str, float]:
+    assert subject.ruleset is not None
+    title, text = _article()
+    ruleset = subject.ruleset
+    analysis = ruleset.analyse(title, text, "nl")
     scan = ruleset.scan(title, text, "nl", None)
     woken = {r for atom in scan.atoms for r in ruleset.rules_by_atom.get(atom, ())}
     return {
-        "rules": count,
-        "compile_s": compile_seconds,
-        "memory_mb": held / 1e6,
-        "median_ms": statistics.median(times) * 1000,
+        "rules": subject.count,
+        "compile_s": subject.compile_seconds,
+        "memory_mb": subject.memory_mb,
+        "median_ms": statistics.median(subject.times) * 1000,
         "woken": len(woken | set(ruleset.always)),
         "matched": len(analysis.matches),
         "atoms": ruleset.atoms,
@@ -153,24 +182,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=51, help="timed evaluations per rule count")
     args = parser.parse_args()
     vocabulary = _vocabulary()
-    title, text = _article()
-    words = len(text.split())
-    tokenise = []
-    for _ in range(args.runs):
-        started = time.process_time()
-        index_words(title, text)
-        tokenise.append(time.process_time() - started)
-    floor_ms = statistics.median(tokenise) * 1000
-    print(f"article: {words} words; vocabulary {len(vocabulary)} words; {args.runs} runs each")
-    print(f"tokenising alone: {floor_ms:.2f} ms (the floor)")
+    _, text = _article()
+    print(
+        f"article: {len(text.split())} words; vocabulary {len(vocabulary)} words; "
+        f"{args.runs} runs each, interleaved"
+    )
     for label, share in (("monitoring mix", 0.05), ("topic-heavy", 0.5)):
-        results = [_measure(count, args.runs, vocabulary, share) for count in COUNTS]
-        _report(label, share, results, floor_ms)
+        floor = _Subject(0, None)
+        subjects = [_compile(count, vocabulary, share) for count in COUNTS]
+        _time_interleaved([floor, *subjects], args.runs)
+        floor_ms = statistics.median(floor.times) * 1000
+        _report(label, share, [_result(s) for s in subjects], floor_ms)
 
 
 def _report(label: str, share: float, results: list[dict[str, float]], floor_ms: float) -> None:
     baseline = next(r for r in results if r["rules"] == 100)
     print(f"\n{label}: {share:.0%} of OR-lists name a shipped group (@china, @drones, ...)")
+    print(f"tokenising alone: {floor_ms:.2f} ms (the floor, timed with them)")
     print(
         f"{'rules':>7} {'compile s':>10} {'memory MB':>10} {'atoms':>7} {'woken':>6} "
         f"{'matched':>8} {'median ms':>10} {'x 100 rules':>12} {'x tokenise':>11}"
