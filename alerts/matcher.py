@@ -177,9 +177,11 @@ class ArticleScan:
     term_atoms: dict[Term, tuple[int, ...]]
     entities: EntityIndex
     or_index: dict[int, OrIndex]
+    # Nodes several rules share (term groups): worth remembering per article; others are not.
+    shared: frozenset[int]
     _terms: dict[Term, list[Hit]] = field(default_factory=dict)
     _entity_hits: dict[str, list[Hit]] = field(default_factory=dict)
-    # Results per (node, scope): groups are shared by many rules and evaluated once.
+    # Results per (shared node, scope): a group used by many rules is evaluated once.
     _done: dict[tuple[int, FieldName | None], list[Hit] | None] = field(default_factory=dict)
 
     def term_hits(self, term: Term) -> list[Hit]:
@@ -244,6 +246,8 @@ class ArticleScan:
             if scope is not None:
                 hits = [hit for hit in hits if hit.field == scope]
             return hits or None
+        if id(node) not in self.shared:
+            return self._evaluate(node, scope)
         key = (id(node), scope)
         result = self._done.get(key, _UNSET)
         if result is _UNSET:

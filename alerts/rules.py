@@ -205,6 +205,7 @@ class RuleSet:
         if errors:
             raise RuleError(errors, pointers)
         self.groups = dict(resolver.resolved)
+        self.shared = frozenset(id(node) for node in self.groups.values())
         self._compile_scan(trees, facts)
 
     def _compile_scan(self, trees: list[tuple[RuleConfig, Node]], facts: TreeFacts) -> None:
@@ -266,6 +267,7 @@ class RuleSet:
             self.term_atoms,
             self.entity_index,
             self.or_index,
+            self.shared,
         )
 
     def analyse(
