@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -150,3 +161,26 @@ class RejectedPage(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class DedupKey(SQLModel, table=True):
+    """The deduplicator's index: one row per LSH band key or fingerprint key of an article.
+
+    Articles that share a key are candidates to compare; the index lives in the archive, so
+    it survives restarts and every worker sees the same one. On SQLite the table has no rowid:
+    the primary key is the only B-tree, about 20 bytes per key.
+    """
+
+    __tablename__ = "dedup_key"
+
+    key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("article.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+
+    __table_args__ = {"sqlite_with_rowid": False}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from db.dedup.index import add_keys, remove_keys, sketch_of
 from db.models import Article
 from db.text import text_hash
 
@@ -100,13 +101,18 @@ def import_seeds(
                 row = Article(seed=record.stem, **fields)
                 session.add(row)
                 session.flush()
+                assert row.id is not None
                 row.story_id = row.id
+                add_keys(session, row.id, sketch_of(row))
                 added += 1
             elif any(getattr(row, key) != value for key, value in fields.items()):
                 for key, value in fields.items():
                     setattr(row, key, value)
-                # A changed seed is looked at again by the rules.
+                # A changed seed is looked at again by the rules and filed anew in the index.
                 row.evaluated_at = None
+                assert row.id is not None
+                remove_keys(session, row.id)
+                add_keys(session, row.id, sketch_of(row))
                 updated += 1
             else:
                 unchanged += 1

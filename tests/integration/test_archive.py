@@ -152,6 +152,6 @@ def test_an_archive_survives_upgrades(archive_url: str) -> None:
             version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         assert tuple(row) == ("old", 2, None)
         assert "rejected_page" in inspect(engine).get_table_names()
-        assert version == "0003"
+        assert version == "0004"
     finally:
         engine.dispose()

@@ -1,0 +1,102 @@
+"""The deduplicator's index in the archive: keys in, candidates out.
+
+Two kinds of key share the `dedup_key` table: the LSH band keys of an article's MinHash
+signature (articles sharing a band are likely near-duplicates) and its most specific
+fingerprint features, each tagged with the article's week (articles sharing one within the
+time window may be copies in another language or reports of one event).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlmodel import Session, col
+
+from db.dedup.sketch import Sketch
+from db.models import Article, DedupKey
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 2000
+
+
+def sketch_of(article: Article) -> Sketch:
+    return Sketch.of(
+        article.title, article.text, article.lang, article.published or article.created_at
+    )
+
+
+def add_keys(db: Session | Connection, article_id: int, sketch: Sketch) -> None:
+    rows = [{"key": key, "article_id": article_id} for key in sketch.index_keys()]
+    if rows:
+        db.execute(insert(DedupKey), rows)
+
+
+def remove_keys(db: Session | Connection, article_id: int) -> None:
+    db.execute(delete(DedupKey).where(col(DedupKey.article_id) == article_id))
+
+
+def _ranked(
+    db: Session | Connection, keys: Sequence[int], limit: int, skip: int | None
+) -> list[int]:
+    """Article ids sharing the most of `keys`, best first (ties: the earliest article)."""
+    if not keys:
+        return []
+    hits = func.count().label("hits")
+    query = (
+        select(col(DedupKey.article_id), hits)
+        .where(col(DedupKey.key).in_(sorted(set(keys))))
+        .group_by(col(DedupKey.article_id))
+        .order_by(hits.desc(), col(DedupKey.article_id))
+        .limit(limit + 1)
+    )
+    ids = [row[0] for row in db.execute(query)]
+    return [i for i in ids if i != skip][:limit]
+
+
+def candidates(
+    db: Session | Connection, sketch: Sketch, window_days: int, limit: int, skip: int | None = None
+) -> tuple[list[int], list[int]]:
+    """(near-duplicate candidates, fingerprint candidates), each ranked and at most `limit`."""
+    near = _ranked(db, sketch.near_keys(), limit, skip)
+    fingerprint = _ranked(db, sketch.fingerprint_queries(window_days), limit, skip)
+    return near, fingerprint
+
+
+def index_all(db: Session | Connection) -> int:
+    """Index every article that has no keys yet (an archive from before the index).
+
+    Reads only the columns it needs, so it also works inside the migration that creates the
+    index, whatever columns later releases add to `article`.
+    """
+    indexed = {row[0] for row in db.execute(select(col(DedupKey.article_id)).distinct())}
+    columns = (
+        col(Article.id),
+        col(Article.title),
+        col(Article.text),
+        col(Article.lang),
+        col(Article.published),
+        col(Article.created_at),
+    )
+    count, after = 0, 0
+    while True:
+        batch = db.execute(
+            select(*columns).where(col(Article.id) > after).order_by(col(Article.id)).limit(_BATCH)
+        ).all()
+        if not batch:
+            break
+        rows: list[dict[str, int]] = []
+        for article_id, title, text, lang, published, created in batch:
+            if article_id in indexed:
+                continue
+            sketch = Sketch.of(title, text, lang, published or created)
+            rows.extend({"key": key, "article_id": article_id} for key in sketch.index_keys())
+            count += 1
+        if rows:
+            db.execute(insert(DedupKey), rows)
+        after = int(batch[-1][0])
+    if count:
+        logger.info("dedup index: %d articles indexed", count)
+    return count
