@@ -88,7 +88,8 @@ def index_all(db: Session | Connection) -> int:
         if not batch:
             break
         rows: list[dict[str, int]] = []
-        for article_id, title, text, lang, published, created in batch:
+        for row_id, title, text, lang, published, created in batch:
+            article_id = int(row_id or 0)
             if article_id in indexed:
                 continue
             sketch = Sketch.of(title, text, lang, published or created)
@@ -96,7 +97,7 @@ def index_all(db: Session | Connection) -> int:
             count += 1
         if rows:
             db.execute(insert(DedupKey), rows)
-        after = int(batch[-1][0])
+        after = int(batch[-1][0] or 0)
     if count:
         logger.info("dedup index: %d articles indexed", count)
     return count
