@@ -29,27 +29,28 @@ class DedupConfig(BaseModel):
         "that makes it a near-duplicate (method `near`)",
     )
     cross_lingual_threshold: float = Field(
-        default=0.5,
+        default=0.45,
         ge=0.0,
         le=1.0,
         description="fingerprint overlap (names, numbers, dates) that makes an article a copy "
         "of a known one in any language (method `cross-lingual`)",
     )
     cross_lingual_min_shared: float = Field(
-        default=8.0,
+        default=5.0,
         ge=0.0,
         description="least weight of shared fingerprint features for a cross-lingual copy "
-        "(a name counts 1, a number or date 2): short texts share too little to judge",
+        "(a number or date counts 2, a name 1, a frequent actor 0.4, a first name 0.3, a "
+        "country 0.2): short texts share too little to judge",
     )
     story_threshold: float = Field(
-        default=0.3,
+        default=0.4,
         ge=0.0,
         le=1.0,
         description="fingerprint overlap with which an article that is not a copy still joins "
         "the known article's story",
     )
     story_min_shared: float = Field(
-        default=5.0, ge=0.0, description="least shared feature weight to join a story"
+        default=4.0, ge=0.0, description="least shared feature weight to join a story"
     )
     window_days: int = Field(
         default=7,

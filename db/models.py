@@ -12,13 +12,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Column,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Text,
     UniqueConstraint,
 )
@@ -168,12 +168,12 @@ class DedupKey(SQLModel, table=True):
 
     Articles that share a key are candidates to compare; the index lives in the archive, so
     it survives restarts and every worker sees the same one. On SQLite the table has no rowid:
-    the primary key is the only B-tree, about 20 bytes per key.
+    the primary key is the only B-tree, about 16 bytes per key.
     """
 
     __tablename__ = "dedup_key"
 
-    key: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    key: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     article_id: int = Field(
         sa_column=Column(
             Integer,
@@ -184,3 +184,20 @@ class DedupKey(SQLModel, table=True):
     )
 
     __table_args__ = {"sqlite_with_rowid": False}
+
+
+class DedupSketch(SQLModel, table=True):
+    """What the deduplicator compares a new article with, about 300 bytes per article: its
+    day, b-bit MinHash signature and hashed fingerprint (db/dedup/sketch.py packs them)."""
+
+    __tablename__ = "dedup_sketch"
+
+    article_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("article.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

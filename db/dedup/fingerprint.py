@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from db.dedup.names import COMMON, canonical, place_or_actor
+from db.dedup.names import ACTORS, COMMON, canonical, place_or_actor
 from db.text import fold, normalise
 
 _WORD = re.compile(r"[^\W_]+")
@@ -47,6 +48,7 @@ _WEEKDAYS = {
     "sun": ("sunday", "sonntag", "zondag", "dimanche"),
 }
 _WEEKDAY = {name: day for day, names in _WEEKDAYS.items() for name in names}
+_CALENDAR = {name: True for name in (*_MONTH, *_WEEKDAY) if len(name) > 3}
 _MONTH_WORDS = "|".join(sorted(_MONTH, key=len, reverse=True))
 # On folded text: "24 february", "24. februar", "february 24".
 _DATE_DM = re.compile(rf"\b(\d{{1,2}})\.?\s+({_MONTH_WORDS})\b")
@@ -88,15 +90,31 @@ _NUMBER = re.compile(
 )
 _QUOTED = re.compile(r"[\"“„«‚‘']\s*([^\"“”„«»‚‘’']{3,60}?)\s*[\"”“»’‘']")
 
-WEIGHTS = {"n": 1.0, "c": 0.2, "q": 2.0, "d": 2.0, "y": 0.5, "w": 0.5, "t": 2.0}
+# How much sharing a feature tells: a number or date most, a name, then actors every report
+# of the topic names, first names, and the countries every report names least.
+WEIGHTS = {
+    "q": 2.0,
+    "d": 2.0,
+    "t": 2.0,
+    "n": 1.0,
+    "y": 0.5,
+    "p": 0.5,
+    "w": 0.5,
+    "a": 0.4,
+    "f": 0.3,
+    "c": 0.2,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """Typed features (`n:` name, `c:` common place, `q:` quantity, `d:` date, `y:` year,
-    `w:` weekday, `t:` quoted name) of one article."""
+    """Typed features of one article: `n:` name, `f:` first name or leading word of a name,
+    `a:` frequent actor, `c:` common place, `q:` quantity, `p:` bare count, `d:` date,
+    `y:` year, `w:` weekday, `t:` quoted name."""
 
     features: frozenset[str]
+    # Name features, most frequent first: what an article is filed under.
+    names_by_count: tuple[str, ...] = ()
 
     @property
     def weight(self) -> float:
@@ -127,6 +145,8 @@ def _quantity(match: re.Match[str], lang: str | None) -> str | None:
             return f"y:{number}"
         if number < 10:
             return None  # small counts are spelled out as words in most languages
+        if number < 1000:
+            return f"p:{number}"  # a bare count, ages, scores: common on every page
     text = f"{value:.6g}"
     return f"q:{text}%" if percent else f"q:{text}"
 
@@ -148,35 +168,105 @@ def _numbers(folded: str, lang: str | None) -> set[str]:
     return features
 
 
-def _names(text: str) -> set[str]:
-    lowered = {word for word in _WORD.findall(text) if word.islower()}
-    capitalised: set[str] = set()
-    starts: set[str] = set()
-    for match in _WORD.finditer(text):
+def _names(text: str, lang: str | None) -> Counter[str]:
+    """Name features with how often each occurs (the central actors come up most).
+
+    A capitalised word is a name unless it is a sentence's first word and capitalised nowhere
+    else, or also seen in lower case ("Officials ... officials"). In a run of capitalised
+    words only the last one is fully a name (Pat Ryder, Wall Street Journal): first names
+    and the leading words of titles weigh little. Places and actors known to the exonym table
+    count in any case (lower-case adjectives: russische, chinois).
+
+    German capitalises every noun, so there a lone capitalised word counts only if it is an
+    acronym (CNN, G7), a known place or actor, or the last word of a run elsewhere in the
+    text (Sullivan after "Jake Sullivan"); nouns after an article never count.
+    """
+    words = list(_WORD.finditer(text))
+    lowered = {m.group(0) for m in words if m.group(0).islower()}
+    german = lang == "de" or (lang is None and _looks_german(words))
+    nouns = _german_nouns(words) if german else set()
+    linked = [
+        index + 1 < len(words)
+        and words[index].group(0)[0].isupper()
+        and words[index + 1].group(0)[0].isupper()
+        and text[words[index].end() : words[index + 1].start()] in {" ", "-", "\u00a0"}
+        for index in range(len(words))
+    ]
+    run_last = {words[i].group(0) for i in range(1, len(words)) if linked[i - 1] and not linked[i]}
+    counts: Counter[str] = Counter()
+    for index, match in enumerate(words):
         word = match.group(0)
-        if word.islower() or word.isdigit():
+        if word.islower():
+            place = place_or_actor(word)
+            if place is not None:
+                counts[_tier(place)] += 1
             continue
-        if not word[0].isupper():
+        if not word[0].isupper() or len(word) < 2 or word.lower() in lowered:
             continue
-        if _SENTENCE_END.search(text, max(0, match.start() - 3), match.start()) or (
-            match.start() == 0
-        ):
-            starts.add(word)
-        else:
-            capitalised.add(word)
-    features: set[str] = set()
-    # A sentence's first word is a name only if it is capitalised elsewhere too; a word also
-    # seen in lower case is an ordinary word ("Officials ... officials").
-    for word in capitalised:
-        if word.lower() in lowered or len(word) < 2:
-            continue
+        if _CALENDAR.get(word.lower()):
+            continue  # months and weekdays are dates, counted as such
+        known = place_or_actor(word.lower()) is not None or word.isupper() or not word.isalpha()
+        in_run = linked[index]
+        if german and not known:
+            if word in nouns:
+                continue
+            alone = not in_run and not (index and linked[index - 1])
+            if alone and word not in run_last:
+                continue
+        at_start = match.start() == 0 or bool(
+            _SENTENCE_END.search(text, max(0, match.start() - 3), match.start())
+        )
+        if at_start and not in_run:
+            continue  # counted where the word is capitalised mid-sentence, if anywhere
         form = canonical(word)
-        features.add(f"c:{form}" if form in COMMON else f"n:{form}")
-    for word in lowered:
-        place = place_or_actor(word)
-        if place is not None:
-            features.add(f"c:{place}" if place in COMMON else f"n:{place}")
-    return features
+        counts[f"f:{form}" if in_run and form not in COMMON else _tier(form)] += 1
+    # A word that is sometimes a name of its own is a name, not a first name.
+    for feature in [f for f in counts if f[0] == "f"]:
+        full = _tier(feature[2:])
+        if full in counts:
+            counts[full] += counts.pop(feature)
+    return counts
+
+
+def _looks_german(words: list[re.Match[str]]) -> bool:
+    sample = [m.group(0) for m in words[:400]]
+    return sum(word in _DETERMINERS for word in sample) > 0.06 * max(1, len(sample))
+
+
+# German capitalises every noun: one seen after an article ("die Botschaft", "der russischen
+# Regierung") is a common noun, not a name. Names rarely take an article in German.
+_DETERMINERS = frozenset(
+    {
+        *("der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem"),
+        *("einer", "eines", "im", "am", "zum", "zur", "vom", "beim"),
+    }
+)
+
+
+def _german_nouns(words: list[re.Match[str]]) -> set[str]:
+    nouns = set()
+    for index, match in enumerate(words):
+        word = match.group(0)
+        if not word[0].isupper() or word.isupper():
+            continue
+        for back in (1, 2):
+            if index - back < 0:
+                break
+            previous = words[index - back].group(0)
+            if previous in _DETERMINERS:
+                nouns.add(word)
+                break
+            if not previous.islower():
+                break
+    return nouns
+
+
+def _tier(form: str) -> str:
+    if form in COMMON:
+        return f"c:{form}"
+    if form in ACTORS:
+        return f"a:{form}"
+    return f"n:{form}"
 
 
 def _weekdays(folded: str) -> set[str]:
@@ -196,33 +286,28 @@ def _quoted(text: str) -> set[str]:
 def fingerprint(title: str, text: str, lang: str | None = None) -> Fingerprint:
     body = f"{title}\n{text}" if title and not text.startswith(title) else text
     folded = fold(body)
-    features = _names(body) | _numbers(folded, lang) | _weekdays(folded) | _quoted(body)
-    return Fingerprint(frozenset(features))
+    names = _names(body, lang)
+    features = set(names) | _numbers(folded, lang) | _weekdays(folded) | _quoted(body)
+    ranked = sorted((f for f in names if f[0] == "n"), key=lambda f: (-names[f], _stable_hash(f)))
+    return Fingerprint(frozenset(features), tuple(ranked))
 
 
-def score(new: Fingerprint, old: Fingerprint) -> tuple[float, float]:
-    """(overlap, shared weight): the shared weight over the lighter fingerprint's weight.
-
-    The lighter side is the fair denominator: a German text's capitalised nouns add features
-    no other language has, and a shortened copy has fewer of the original's.
-    """
-    shared = total_weight(new.features & old.features)
-    lighter = min(new.weight, old.weight)
-    return (shared / lighter if lighter else 0.0), shared
+def identity(feature: str) -> str:
+    """What two features must share to match: a name's tier is a weight, not its identity
+    (Wang is a first name in "Wang Yi" and a name of its own in "Wang said")."""
+    return f"n{feature[1:]}" if feature[0] in "nfac" else feature
 
 
 def index_features(fp: Fingerprint, limit: int) -> list[str]:
-    """The features an article is filed under: the most specific ones, a stable choice.
+    """The features an article is filed under or looks others up by: the most specific.
 
-    Quantities, dates and quoted names first, then names; ties are broken by a hash, so two
-    articles with the same features pick the same ones. Common places, years and weekdays
-    are too frequent to look anything up by.
+    Quantities, dates and quoted names first (up to half), ties broken by a hash so that two
+    articles with the same features pick the same ones; then the names it mentions most,
+    the story's actors. Countries, frequent actors, years and weekdays are too common to look
+    anything up by.
     """
-    ranked = sorted(
-        (f for f in fp.features if f[0] in "qdtn"),
-        key=lambda f: (f[0] == "n", _stable_hash(f)),
-    )
-    return ranked[:limit]
+    facts = sorted((f for f in fp.features if f[0] in "qdt"), key=_stable_hash)[: limit // 2]
+    return facts + list(fp.names_by_count[: limit - len(facts)])
 
 
 def _stable_hash(feature: str) -> int:
@@ -230,5 +315,6 @@ def _stable_hash(feature: str) -> int:
 
 
 def feature_key(feature: str, week: int) -> int:
-    digest = hashlib.blake2b(f"fp\x00{feature}\x00{week}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
+    """A signed 32-bit index key for a feature in a week."""
+    digest = hashlib.blake2b(f"fp\x00{feature}\x00{week}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)

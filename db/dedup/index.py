@@ -1,21 +1,22 @@
-"""The deduplicator's index in the archive: keys in, candidates out.
+"""The deduplicator's index in the archive: keys and sketches in, candidates out.
 
 Two kinds of key share the `dedup_key` table: the LSH band keys of an article's MinHash
 signature (articles sharing a band are likely near-duplicates) and its most specific
 fingerprint features, each tagged with the article's week (articles sharing one within the
-time window may be copies in another language or reports of one event).
+time window may be copies in another language or reports of one event). `dedup_sketch`
+holds what a candidate is then compared by, so no known text is read or analysed again.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlmodel import Session, col
 
-from db.dedup.sketch import Sketch
-from db.models import Article, DedupKey
+from db.dedup.sketch import Sketch, Stored
+from db.models import Article, DedupKey, DedupSketch
 
 logger = logging.getLogger(__name__)
 
@@ -28,20 +29,28 @@ def sketch_of(article: Article) -> Sketch:
     )
 
 
+def _rows(article_id: int, sketch: Sketch) -> tuple[list[dict[str, int]], dict[str, object]]:
+    keys = [{"key": key, "article_id": article_id} for key in sketch.index_keys()]
+    return keys, {"article_id": article_id, "data": sketch.encode()}
+
+
 def add_keys(db: Session | Connection, article_id: int, sketch: Sketch) -> None:
-    rows = [{"key": key, "article_id": article_id} for key in sketch.index_keys()]
-    if rows:
-        db.execute(insert(DedupKey), rows)
+    """File an article in the index (in the caller's transaction)."""
+    keys, stored = _rows(article_id, sketch)
+    if keys:
+        db.execute(insert(DedupKey), keys)
+    db.execute(insert(DedupSketch), [stored])
 
 
 def remove_keys(db: Session | Connection, article_id: int) -> None:
     db.execute(delete(DedupKey).where(col(DedupKey.article_id) == article_id))
+    db.execute(delete(DedupSketch).where(col(DedupSketch.article_id) == article_id))
 
 
 def _ranked(
-    db: Session | Connection, keys: Sequence[int], limit: int, skip: int | None
+    db: Session | Connection, keys: Sequence[int], limit: int, least: int, skip: int | None
 ) -> list[int]:
-    """Article ids sharing the most of `keys`, best first (ties: the earliest article)."""
+    """Article ids sharing at least `least` of `keys`, the most first (ties: the earliest)."""
     if not keys:
         return []
     hits = func.count().label("hits")
@@ -49,6 +58,7 @@ def _ranked(
         select(col(DedupKey.article_id), hits)
         .where(col(DedupKey.key).in_(sorted(set(keys))))
         .group_by(col(DedupKey.article_id))
+        .having(hits >= least)
         .order_by(hits.desc(), col(DedupKey.article_id))
         .limit(limit + 1)
     )
@@ -57,21 +67,37 @@ def _ranked(
 
 
 def candidates(
-    db: Session | Connection, sketch: Sketch, window_days: int, limit: int, skip: int | None = None
+    db: Session | Connection,
+    sketch: Sketch,
+    window_days: int,
+    limit: int,
+    skip: int | None = None,
 ) -> tuple[list[int], list[int]]:
     """(near-duplicate candidates, fingerprint candidates), each ranked and at most `limit`."""
-    near = _ranked(db, sketch.near_keys(), limit, skip)
-    fingerprint = _ranked(db, sketch.fingerprint_queries(window_days), limit, skip)
+    near = _ranked(db, sketch.near_keys(), limit, 1, skip)
+    fingerprint = _ranked(db, sketch.fingerprint_queries(window_days), limit, 1, skip)
     return near, fingerprint
 
 
+def load_sketches(db: Session | Connection, ids: Iterable[int]) -> dict[int, Stored]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = db.execute(
+        select(col(DedupSketch.article_id), col(DedupSketch.data)).where(
+            col(DedupSketch.article_id).in_(wanted)
+        )
+    )
+    return {int(article_id): Stored.decode(data) for article_id, data in rows}
+
+
 def index_all(db: Session | Connection) -> int:
-    """Index every article that has no keys yet (an archive from before the index).
+    """Index every article that has no sketch yet (an archive from before the index).
 
     Reads only the columns it needs, so it also works inside the migration that creates the
     index, whatever columns later releases add to `article`.
     """
-    indexed = {row[0] for row in db.execute(select(col(DedupKey.article_id)).distinct())}
+    indexed = {row[0] for row in db.execute(select(col(DedupSketch.article_id)))}
     columns = (
         col(Article.id),
         col(Article.title),
@@ -87,16 +113,20 @@ def index_all(db: Session | Connection) -> int:
         ).all()
         if not batch:
             break
-        rows: list[dict[str, int]] = []
+        keys: list[dict[str, int]] = []
+        sketches: list[dict[str, object]] = []
         for row_id, title, text, lang, published, created in batch:
             article_id = int(row_id or 0)
             if article_id in indexed:
                 continue
-            sketch = Sketch.of(title, text, lang, published or created)
-            rows.extend({"key": key, "article_id": article_id} for key in sketch.index_keys())
+            rows, stored = _rows(article_id, Sketch.of(title, text, lang, published or created))
+            keys.extend(rows)
+            sketches.append(stored)
             count += 1
-        if rows:
-            db.execute(insert(DedupKey), rows)
+        if keys:
+            db.execute(insert(DedupKey), keys)
+        if sketches:
+            db.execute(insert(DedupSketch), sketches)
         after = int(batch[-1][0] or 0)
     if count:
         logger.info("dedup index: %d articles indexed", count)

@@ -69,12 +69,16 @@ def signature(sh: Shingles) -> Hashes:
 
 
 def band_keys(sig: Hashes) -> list[int]:
-    """One signed 63-bit key per band (kind-tagged so it never collides with fingerprint keys)."""
+    """One signed 32-bit key per band, tagged with the band and the kind of key.
+
+    32 bits keep the index small; at a million articles a lookup finds a stranger by chance
+    about once in a hundred keys, and the comparison that follows sets it aside.
+    """
     keys = []
     for band in range(BANDS):
         chunk = sig[band * ROWS : (band + 1) * ROWS].astype(np.uint32).tobytes()
-        digest = hashlib.blake2b(b"near" + bytes([band]) + chunk, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "big") >> 1)
+        digest = hashlib.blake2b(b"near" + bytes([band]) + chunk, digest_size=4).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
     return keys
 
 

@@ -1,23 +1,79 @@
-"""Everything the deduplicator compares about one article, computed once from its text."""
+"""Everything the deduplicator compares about one article, computed once from its text.
+
+A known article is compared from its stored sketch (about 300 bytes), never from its text:
+the b-bit MinHash signature (the low 16 bits of each minimum; equal by chance once in 65536)
+with the number of its shingles, and its fingerprint as 32-bit feature hashes whose top four
+bits keep the feature's kind (and so its weight), with the weight of the whole fingerprint.
+"""
 
 from __future__ import annotations
 
+import struct
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from db.dedup.fingerprint import Fingerprint, feature_key, fingerprint, index_features
-from db.dedup.minhash import Hashes, Shingles, band_keys, shingles, signature
+import numpy as np
+
+from db.dedup.fingerprint import (
+    WEIGHTS,
+    Fingerprint,
+    feature_key,
+    fingerprint,
+    identity,
+    index_features,
+)
+from db.dedup.minhash import NUM_PERM, Hashes, Shingles, band_keys, containment, shingles, signature
 
 # Features an article is filed under in the index (the rest are compared, not looked up).
-INDEX_FEATURES = 12
+INDEX_FEATURES = 16
 # Features a new article looks known ones up by.
 QUERY_FEATURES = 60
+# Features kept in a stored sketch, the most telling first.
+STORED_FEATURES = 48
 WEEK_DAYS = 7
+
+_KINDS = "qdtnapywfc"
+_KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
+_CODE_WEIGHT = np.array([WEIGHTS[kind] for kind in _KINDS] + [0.0] * (16 - len(_KINDS)))
+_HEADER = struct.Struct("<iIf")
 
 
 def day_number(moment: datetime) -> int:
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return int(aware.timestamp() // 86400)
+
+
+_LOW = 0x0FFFFFFF
+
+
+def feature_hash(feature: str) -> int:
+    """28 bits of the feature's identity, and its kind in the top four."""
+    return (_KIND_CODE[feature[0]] << 28) | (zlib.crc32(identity(feature).encode()) & _LOW)
+
+
+def _weight(hashes: np.ndarray) -> float:
+    return float(_CODE_WEIGHT[hashes >> 28].sum())
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A known article's sketch as the archive keeps it."""
+
+    day: int
+    size: int  # number of distinct shingles
+    weight: float  # weight of the whole fingerprint
+    signature: np.ndarray  # uint16, NUM_PERM
+    features: np.ndarray  # uint32, sorted
+
+    @classmethod
+    def decode(cls, data: bytes) -> Stored:
+        day, size, weight = _HEADER.unpack_from(data)
+        sig_end = _HEADER.size + 2 * NUM_PERM
+        signature = np.frombuffer(data, dtype="<u2", count=NUM_PERM, offset=_HEADER.size)
+        features = np.frombuffer(data, dtype="<u4", offset=sig_end)
+        return cls(day, size, weight, signature, features)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +87,8 @@ class Sketch:
     def of(cls, title: str, text: str, lang: str | None, when: datetime) -> Sketch:
         sh = shingles(text)
         return cls(sh, signature(sh), fingerprint(title, text, lang), day_number(when))
+
+    # ---- the index ----
 
     def near_keys(self) -> list[int]:
         if not len(self.shingles):
@@ -51,3 +109,49 @@ class Sketch:
         last = (self.day + window_days) // WEEK_DAYS
         features = index_features(self.fingerprint, QUERY_FEATURES)
         return [feature_key(f, week) for week in range(first, last + 1) for f in features]
+
+    # ---- comparing with a stored sketch ----
+
+    def encode(self) -> bytes:
+        ranked = sorted(self.fingerprint.features, key=_storage_rank(self.fingerprint))
+        kept = np.array(sorted({feature_hash(f) for f in ranked[:STORED_FEATURES]}), dtype="<u4")
+        sig16 = (self.signature & np.uint64(0xFFFF)).astype("<u2")
+        header = _HEADER.pack(self.day, len(self.shingles), self.fingerprint.weight)
+        return header + sig16.tobytes() + kept.tobytes()
+
+    def near(self, old: Stored) -> tuple[float, float]:
+        """(containment, Jaccard) estimated from the signatures: the share of this article's
+        shingles the known one has, and their Jaccard similarity."""
+        if not len(self.shingles) or not old.size:
+            return 0.0, 0.0
+        mine = (self.signature & np.uint64(0xFFFF)).astype(np.uint16)
+        j = float(np.count_nonzero(mine == old.signature)) / NUM_PERM
+        common = j * (len(self.shingles) + old.size) / (1 + j)
+        return min(1.0, common / len(self.shingles)), j
+
+    def overlap(self, old: Stored) -> tuple[float, float, tuple[str, ...]]:
+        """(overlap, shared weight, shared features) of the fingerprints (see fingerprint.score)."""
+        known = {h & _LOW: h >> 28 for h in old.features.tolist()}
+        shared_names: list[str] = []
+        shared = 0.0
+        for feature in sorted(self.fingerprint.features):
+            code = known.get(feature_hash(feature) & _LOW)
+            if code is not None:
+                # The lesser tier of the two: a first name here and there weighs as one.
+                shared += min(WEIGHTS[feature[0]], float(_CODE_WEIGHT[code]))
+                shared_names.append(feature)
+        lighter = min(self.fingerprint.weight, old.weight)
+        return (shared / lighter if lighter else 0.0), shared, tuple(shared_names)
+
+
+def _storage_rank(fp: Fingerprint) -> Callable[[str], tuple[int, int, str]]:
+    by_count = {name: rank for rank, name in enumerate(fp.names_by_count)}
+
+    def rank(feature: str) -> tuple[int, int, str]:
+        return (_KIND_CODE[feature[0]], by_count.get(feature, 0), feature)
+
+    return rank
+
+
+def exact_containment(new: Sketch, old: Sketch) -> float:
+    return containment(new.shingles, old.shingles)

@@ -14,15 +14,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from db.config import DedupConfig
-from db.dedup.fingerprint import score as fingerprint_score
-from db.dedup.index import candidates
-from db.dedup.minhash import containment, jaccard
-from db.dedup.sketch import Sketch, day_number
+from db.dedup import minhash
+from db.dedup.index import candidates, load_sketches
+from db.dedup.minhash import shingles
+from db.dedup.sketch import Sketch, Stored, day_number
 from db.models import Article
+
+_SHOWN: tuple[Any, ...] = (
+    Article.id,
+    Article.title,
+    Article.lang,
+    Article.published,
+    Article.duplicate_of,
+    Article.story_id,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +105,16 @@ class Verdict:
     best: Comparison | None = None
 
 
-def _compare(sketch: Sketch, row: Article) -> Comparison:
-    known = Sketch.of(row.title, row.text, row.lang, row.published or row.created_at)
-    overlap, shared = fingerprint_score(sketch.fingerprint, known.fingerprint)
+def _compare(sketch: Sketch, row: Article, stored: Stored, text: str | None) -> Comparison:
+    if text is None:
+        containment, jaccard = 0.0, sketch.near(stored)[1]
+    else:
+        # Sharing an LSH band: worth the exact figure (estimates from the signature are too
+        # coarse when one text is much longer than the other).
+        known = shingles(text)
+        containment = minhash.containment(sketch.shingles, known)
+        jaccard = minhash.jaccard(sketch.shingles, known)
+    overlap, shared, features = sketch.overlap(stored)
     assert row.id is not None
     return Comparison(
         article_id=row.id,
@@ -105,12 +123,12 @@ def _compare(sketch: Sketch, row: Article) -> Comparison:
         published=row.published,
         root_id=row.duplicate_of or row.id,
         story_id=row.story_id or row.id,
-        near=containment(sketch.shingles, known.shingles),
-        jaccard=jaccard(sketch.shingles, known.shingles),
+        near=containment,
+        jaccard=jaccard,
         overlap=overlap,
         shared=shared,
-        days_apart=abs(sketch.day - known.day),
-        shared_features=tuple(sorted(sketch.fingerprint.features & known.fingerprint.features)),
+        days_apart=abs(sketch.day - stored.day),
+        shared_features=features,
     )
 
 
@@ -138,10 +156,26 @@ def assess(
     ids = list(dict.fromkeys(near_ids + fp_ids))
     if not ids:
         return Verdict(None, None, None, None)
-    rows = list(db.exec(select(Article).where(col(Article.id).in_(ids))))
-    comparisons = sorted(
-        (_compare(sketch, row) for row in rows), key=lambda c: _rank(c, config), reverse=True
+    stored = load_sketches(db, ids)
+    texts: dict[int | None, str] = {
+        article_id: text
+        for article_id, text in db.exec(
+            select(col(Article.id), col(Article.text)).where(col(Article.id).in_(near_ids))
+        )
+    }
+    # Only what the report needs: a known article's text is never read again.
+    rows = db.exec(
+        select(Article)
+        .options(load_only(*_SHOWN))
+        .where(col(Article.id).in_([i for i in ids if i in stored]))
     )
+    comparisons = sorted(
+        (_compare(sketch, row, stored[row.id or 0], texts.get(row.id)) for row in rows),
+        key=lambda c: _rank(c, config),
+        reverse=True,
+    )
+    if not comparisons:
+        return Verdict(None, None, None, None)
     best = comparisons[0]
     method = best.method(config)
     if method is not None:

@@ -1,4 +1,4 @@
-"""dedup index: LSH band keys and fingerprint keys of every article
+"""dedup index: LSH band keys, fingerprint keys and the sketch of every article
 
 Revision ID: 0004
 Revises: 0003
@@ -21,11 +21,18 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "dedup_key",
-        sa.Column("key", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("key", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("article_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.ForeignKeyConstraint(["article_id"], ["article.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("key", "article_id"),
         sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "dedup_sketch",
+        sa.Column("article_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(["article_id"], ["article.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("article_id"),
     )
     # Imported late: the migration indexes existing articles with the code of this release.
     from db.dedup.index import index_all
@@ -34,4 +41,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("dedup_sketch")
     op.drop_table("dedup_key")
