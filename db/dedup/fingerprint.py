@@ -77,6 +77,7 @@ _SCALE = {
     "billion": 10**9,
     "billions": 10**9,
     "biljoen": 10**12,
+    "billionen": 10**12,
     "trillion": 10**12,
 }
 _PERCENT = ("percent", "per cent", "prozent", "procent", "pour cent", "pourcent", "%")
@@ -85,7 +86,7 @@ _NUMBER = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+|\d+)(?:[.,](\d+))?(?![\w])"
     r"(?:\s*(%|percent|per cent|prozent|procent|pour cent|pourcent))?"
     r"(?:\s*(thousand|tausend|duizend|mille|millions?|millionen|miljoen|mio|mln|milliarden?"
-    r"|milliards?|miljard|mrd|bn|billions?|biljoen|trillion)\b)?"
+    r"|milliards?|miljard|mrd|bn|billionen|billions?|biljoen|trillion)\b)?"
     r"(?:\s*(%|percent|per cent|prozent|procent|pour cent|pourcent))?",
 )
 _QUOTED = re.compile(r"[\"“„«‚‘']\s*([^\"“”„«»‚‘’']{3,60}?)\s*[\"”“»’‘']")
@@ -188,6 +189,7 @@ def _names(text: str, lang: str | None) -> Counter[str]:
     linked = [
         index + 1 < len(words)
         and words[index].group(0)[0].isupper()
+        and words[index].group(0).lower() not in lowered  # "Die Regierung" is no run
         and words[index + 1].group(0)[0].isupper()
         and text[words[index].end() : words[index + 1].start()] in {" ", "-", "\u00a0"}
         for index in range(len(words))
@@ -253,7 +255,7 @@ def _german_nouns(words: list[re.Match[str]]) -> set[str]:
             if index - back < 0:
                 break
             previous = words[index - back].group(0)
-            if previous in _DETERMINERS:
+            if previous.lower() in _DETERMINERS:
                 nouns.add(word)
                 break
             if not previous.islower():

@@ -72,7 +72,7 @@ _FORMS = {
     "usa": "us usa amerika america american amerikanisch amerikaans americain etats verenigde "
     "vereinigte vereinigten vs washington amerikanen americains amerikaner staaten staten",
     "beijing": "beijing peking pekin",
-    "moscow": "moscow moskau moskou moskva",
+    "moscow": "moscow moskau moskou moscou moskva",
     "kyiv": "kyiv kiev kiew kyjiw kiiv",
     "lviv": "lviv lwiw lvov lemberg",
     "germany": "germany deutschland duitsland allemagne german deutsch duits allemand",
