@@ -95,7 +95,9 @@ def _service(context: Context) -> Service:
 
     config = context.config
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
-    return Service(context.archive, config.crawl, config.sources, config.rules, config.alerts)
+    return Service(
+        context.archive, config.crawl, config.sources, config.rules, config.alerts, config.dedup
+    )
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from alerts.channels import Channel, build_channels
 from alerts.config import AlertsConfig, RuleConfig
 from alerts.evaluate import EvaluationReport, evaluate_pending
 from alerts.outbox import DispatchReport, dispatch_due
+from db.config import DedupConfig
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.outcome import PollOutcome
 from spiders.worker import CrawlWorker
@@ -43,13 +44,14 @@ class Service:
         sources: Sequence[SourceConfig],
         rules: Sequence[RuleConfig],
         alerts: AlertsConfig,
+        dedup: DedupConfig | None = None,
     ) -> None:
         self.archive = archive
         self.sources = {s.name: s for s in sources}
         self.rules = list(rules)
         self.alerts = alerts
         self.channels: dict[str, Channel] = build_channels(alerts)
-        self.worker = CrawlWorker(archive, crawl)
+        self.worker = CrawlWorker(archive, crawl, dedup)
         # Evaluation and dispatch touch the database and SMTP servers: one at a time, off the
         # reactor thread, so a slow mail server never stalls the crawls.
         self._alerting = asyncio.Lock()

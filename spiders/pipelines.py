@@ -56,7 +56,7 @@ class StorePipeline(_Step):
 
     def process_item(self, draft: ArticleDraft) -> ArticleDraft:
         spider = self.spider
-        result = store_article(spider.archive, draft)
+        result = store_article(spider.archive, draft, spider.dedup)
         if not result.created:
             spider.outcome.known += 1
         elif result.duplicate_of is not None:

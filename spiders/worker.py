@@ -12,6 +12,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from sqlalchemy import Engine
 
+from db.config import DedupConfig
 from db.store import get_source, record_poll
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.kinds import spider_for
@@ -30,9 +31,12 @@ def install_asyncio_reactor() -> None:
 
 
 class CrawlWorker:
-    def __init__(self, archive: Engine, crawl: CrawlConfig) -> None:
+    def __init__(
+        self, archive: Engine, crawl: CrawlConfig, dedup: DedupConfig | None = None
+    ) -> None:
         self.archive = archive
         self.crawl = crawl
+        self.dedup = dedup
         self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
         self.stopping = False
 
@@ -47,6 +51,7 @@ class CrawlWorker:
                 source=source,
                 crawl=self.crawl,
                 archive=self.archive,
+                dedup=self.dedup,
                 outcome=outcome,
                 validators=validators,
             )

@@ -407,14 +407,14 @@ def evaluate_corpus(
     now = datetime.now(UTC)
     with Session(engine) as session:
         for article_id, case in stored:
-            article = session.get(Article, article_id)
-            assert article is not None
-            root = article.duplicate_of or article_id
+            known_article = session.get(Article, article_id)
+            assert known_article is not None
+            root = known_article.duplicate_of or article_id
             for copy in derive_copies(
                 case.id, case.title, case.text, case.lang, case.published, article_id
             ):
                 draft = copy.draft()
                 sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, now)
                 verdict = assess(session, sketch, config)
-                report.copies.append(Outcome(copy, verdict, root, article.story_id))
+                report.copies.append(Outcome(copy, verdict, root, known_article.story_id))
     return report
