@@ -134,6 +134,27 @@ def _apply(article: Article, verdict: Verdict, config: DedupConfig) -> None:
         logger.debug("dedup %s: %s", article.url, verdict.best.reason(config))
 
 
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """What `store_article` would decide for a draft, without storing anything."""
+
+    known_url: int | None  # an article already stored under this canonical URL
+    same_text: int | None  # the first article of the same normalised text
+    verdict: Verdict  # near-duplicate and cross-lingual comparisons with the closest
+
+
+def dry_run(engine: Engine, draft: ArticleDraft, dedup: DedupConfig | None = None) -> DryRun:
+    """The verdict on `draft` as `store_article` would reach it; nothing is written."""
+    config = dedup or DedupConfig()
+    with Session(engine) as session:
+        known = session.exec(select(Article.id).where(Article.url == draft.url)).first()
+        original = _first_with_hash(session, text_hash(draft.text))
+        sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, utcnow())
+        verdict = assess(session, sketch, config)
+    same_text = None if original is None else (original.duplicate_of or original.id)
+    return DryRun(known, same_text, verdict)
+
+
 def sync_sources(engine: Engine, sources: Iterable[tuple[str, str, str]]) -> None:
     """Make the archive's source rows match the config's (name, kind, url); state is kept."""
     with Session(engine) as session:

@@ -148,7 +148,8 @@ def _quantity(match: re.Match[str], lang: str | None) -> str | None:
             return None  # small counts are spelled out as words in most languages
         if number < 1000:
             return f"p:{number}"  # a bare count, ages, scores: common on every page
-    text = f"{value:.6g}"
+    # Exact digits, without exponent: "900000000", "2.5", so a reader of `check` sees them.
+    text = str(int(value)) if value.is_integer() else f"{value:.4f}".rstrip("0")
     return f"q:{text}%" if percent else f"q:{text}"
 
 
