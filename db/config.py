@@ -60,7 +60,7 @@ class DedupConfig(BaseModel):
         "days of the article's publication (near-duplicates at any distance)",
     )
     max_candidates: int = Field(
-        default=12,
+        default=8,
         ge=1,
         le=200,
         description="known articles compared in full per method (the index ranks them first)",

@@ -62,7 +62,9 @@ def _ranked(
         .order_by(hits.desc(), col(DedupKey.article_id))
         .limit(limit + 1)
     )
-    ids = [row[0] for row in db.execute(query)]
+    # Core execution on the session's connection: the ORM layer adds nothing for plain rows.
+    connection = db.connection() if isinstance(db, Session) else db
+    ids = [row[0] for row in connection.execute(query)]
     return [i for i in ids if i != skip][:limit]
 
 

@@ -14,26 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy.orm import load_only
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from db.config import DedupConfig
 from db.dedup import minhash
-from db.dedup.index import candidates, load_sketches
+from db.dedup.index import candidates
 from db.dedup.minhash import shingles
 from db.dedup.sketch import Sketch, Stored, day_number
-from db.models import Article
-
-_SHOWN: tuple[Any, ...] = (
-    Article.id,
-    Article.title,
-    Article.lang,
-    Article.published,
-    Article.duplicate_of,
-    Article.story_id,
-)
+from db.models import Article, DedupSketch
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,31 +95,79 @@ class Verdict:
     best: Comparison | None = None
 
 
-def _compare(sketch: Sketch, row: Article, stored: Stored, text: str | None) -> Comparison:
-    if text is None:
-        containment, jaccard = 0.0, sketch.near(stored)[1]
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A candidate as the comparison needs it: a few columns and the stored sketch."""
+
+    id: int
+    title: str
+    lang: str | None
+    published: datetime | None
+    duplicate_of: int | None
+    story_id: int | None
+    stored: Stored
+    text: str | None  # only for candidates sharing an LSH band
+
+
+def _compare(sketch: Sketch, known: _Known) -> Comparison:
+    if known.text is None:
+        containment, jaccard = 0.0, sketch.near(known.stored)[1]
     else:
         # Sharing an LSH band: worth the exact figure (estimates from the signature are too
         # coarse when one text is much longer than the other).
-        known = shingles(text)
-        containment = minhash.containment(sketch.shingles, known)
-        jaccard = minhash.jaccard(sketch.shingles, known)
-    overlap, shared, features = sketch.overlap(stored)
-    assert row.id is not None
+        theirs = shingles(known.text)
+        containment = minhash.containment(sketch.shingles, theirs)
+        jaccard = minhash.jaccard(sketch.shingles, theirs)
+    overlap, shared, features = sketch.overlap(known.stored)
     return Comparison(
-        article_id=row.id,
-        title=row.title,
-        lang=row.lang,
-        published=row.published,
-        root_id=row.duplicate_of or row.id,
-        story_id=row.story_id or row.id,
+        article_id=known.id,
+        title=known.title,
+        lang=known.lang,
+        published=known.published,
+        root_id=known.duplicate_of or known.id,
+        story_id=known.story_id or known.id,
         near=containment,
         jaccard=jaccard,
         overlap=overlap,
         shared=shared,
-        days_apart=abs(sketch.day - stored.day),
+        days_apart=abs(sketch.day - known.stored.day),
         shared_features=features,
     )
+
+
+def _load(db: Session, ids: list[int], near_ids: list[int]) -> list[_Known]:
+    """The candidates' columns and sketches in one query; texts only of near candidates."""
+    connection = db.connection()
+    rows = connection.execute(
+        sa_select(
+            col(Article.id),
+            col(Article.title),
+            col(Article.lang),
+            col(Article.published),
+            col(Article.duplicate_of),
+            col(Article.story_id),
+            col(DedupSketch.data),
+        )
+        .join(DedupSketch, col(DedupSketch.article_id) == col(Article.id))
+        .where(col(Article.id).in_(ids))
+    ).all()
+    texts: dict[int, str] = {}
+    if near_ids:
+        query = select(col(Article.id), col(Article.text)).where(col(Article.id).in_(near_ids))
+        texts = {int(i or 0): text for i, text in connection.execute(query)}
+    return [
+        _Known(
+            int(i or 0),
+            title,
+            lang,
+            published,
+            dup,
+            story,
+            Stored.decode(data),
+            texts.get(int(i or 0)),
+        )
+        for i, title, lang, published, dup, story, data in rows
+    ]
 
 
 def _rank(comparison: Comparison, config: DedupConfig) -> tuple[int, float, float, int]:
@@ -156,21 +194,8 @@ def assess(
     ids = list(dict.fromkeys(near_ids + fp_ids))
     if not ids:
         return Verdict(None, None, None, None)
-    stored = load_sketches(db, ids)
-    texts: dict[int | None, str] = {
-        article_id: text
-        for article_id, text in db.exec(
-            select(col(Article.id), col(Article.text)).where(col(Article.id).in_(near_ids))
-        )
-    }
-    # Only what the report needs: a known article's text is never read again.
-    rows = db.exec(
-        select(Article)
-        .options(load_only(*_SHOWN))
-        .where(col(Article.id).in_([i for i in ids if i in stored]))
-    )
     comparisons = sorted(
-        (_compare(sketch, row, stored[row.id or 0], texts.get(row.id)) for row in rows),
+        (_compare(sketch, known) for known in _load(db, ids, near_ids)),
         key=lambda c: _rank(c, config),
         reverse=True,
     )
