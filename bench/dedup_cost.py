@@ -86,24 +86,22 @@ def _perturb(features: frozenset[str], rng: random.Random) -> frozenset[str]:
     )
 
 
-def composed(pieces: list[Piece], day: int, rng: random.Random, edit: bool = True) -> Sketch:
+def composed(pieces: list[Piece], day: int, rng: random.Random) -> Sketch:
     """An archived article's sketch from its sentences' sketches (see the module docstring).
 
-    With `edit`, a third of each sentence's shingles are replaced by new ones, as if the
+    A third of each sentence's shingles are replaced by new ones, as if the
     sentence were reworded: sentences drawn from a pool of 15,000 would otherwise make the
     articles of a large archive near-duplicates of each other, which real archives are not.
     """
-    parts = [p.shingles for p in pieces]
-    if edit:
-        parts = [
-            np.concatenate(
-                [
-                    part[np_rng(rng).random(part.size) < 0.67],
-                    np_rng(rng).integers(0, 2**63, size=part.size // 3, dtype=np.uint64),
-                ]
-            )
-            for part in parts
-        ]
+    parts = [
+        np.concatenate(
+            [
+                piece.shingles[np_rng(rng).random(piece.shingles.size) < 0.67],
+                np_rng(rng).integers(0, 2**63, size=piece.shingles.size // 3, dtype=np.uint64),
+            ]
+        )
+        for piece in pieces
+    ]
     hashes = np.unique(np.concatenate(parts))
     counts: Counter[str] = Counter()
     for piece in pieces:
@@ -150,13 +148,17 @@ class Archive:
                 article_id = self.count
                 day = day_number(START) + article_id // self.per_day
                 pieces = self._pieces(self.rng)
-                source = article_id % 997 == 0  # about a thousand copy sources at 1M
-                sketch = composed(pieces, day, self.rng, edit=not source)
+                moment = START + timedelta(days=day - day_number(START))
                 text = ""
-                if source:
+                if article_id % 997 == 0:
+                    # About a thousand articles at 1M keep their text, sketched the real way:
+                    # the copies measured below are made of them.
                     text = text_of(pieces, self.rng)
+                    sketch = Sketch.of(f"Article {article_id}", text, pieces[0].lang, moment)
                     self.sources.append((article_id, text, pieces[0].lang, day))
-                published = (START + timedelta(days=day - day_number(START))).isoformat(" ")
+                else:
+                    sketch = composed(pieces, day, self.rng)
+                published = moment.isoformat(" ")
                 articles.append(
                     (
                         article_id,

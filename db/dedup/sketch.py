@@ -37,7 +37,7 @@ WEEK_DAYS = 7
 _KINDS = "qdtnapywfc"
 _KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
 _CODE_WEIGHT = np.array([WEIGHTS[kind] for kind in _KINDS] + [0.0] * (16 - len(_KINDS)))
-_HEADER = struct.Struct("<iIf")
+_HEADER = struct.Struct("<iIfH")
 
 
 def day_number(moment: datetime) -> int:
@@ -62,6 +62,7 @@ class Stored:
     """A known article's sketch as the archive keeps it."""
 
     day: int
+    span: int  # days after `day` the publication may fall on (a date known to the month)
     size: int  # number of distinct shingles
     weight: float  # weight of the whole fingerprint
     signature: np.ndarray  # uint16, NUM_PERM
@@ -69,11 +70,11 @@ class Stored:
 
     @classmethod
     def decode(cls, data: bytes) -> Stored:
-        day, size, weight = _HEADER.unpack_from(data)
+        day, size, weight, span = _HEADER.unpack_from(data)
         sig_end = _HEADER.size + 2 * NUM_PERM
         signature = np.frombuffer(data, dtype="<u2", count=NUM_PERM, offset=_HEADER.size)
         features = np.frombuffer(data, dtype="<u4", offset=sig_end)
-        return cls(day, size, weight, signature, features)
+        return cls(day, span, size, weight, signature, features)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ class Sketch:
     signature: Hashes
     fingerprint: Fingerprint
     day: int
+    span: int = 0  # days after `day` the publication may fall on (a date known to the month)
     # The fingerprint as sorted identity hashes with their weights and names, for comparing
     # with many stored sketches at numpy speed.
     _ids: np.ndarray = field(init=False, repr=False, compare=False)
@@ -97,9 +99,9 @@ class Sketch:
         object.__setattr__(self, "_names", names)
 
     @classmethod
-    def of(cls, title: str, text: str, lang: str | None, when: datetime) -> Sketch:
+    def of(cls, title: str, text: str, lang: str | None, when: datetime, span: int = 0) -> Sketch:
         sh = shingles(text)
-        return cls(sh, signature(sh), fingerprint(title, text, lang), day_number(when))
+        return cls(sh, signature(sh), fingerprint(title, text, lang), day_number(when), span)
 
     # ---- the index ----
 
@@ -110,8 +112,9 @@ class Sketch:
 
     def fingerprint_keys(self) -> list[int]:
         """The keys stored for this article: its most specific features in its week."""
-        week = self.day // WEEK_DAYS
-        return [feature_key(f, week) for f in index_features(self.fingerprint, INDEX_FEATURES)]
+        weeks = range(self.day // WEEK_DAYS, (self.day + self.span) // WEEK_DAYS + 1)
+        features = index_features(self.fingerprint, INDEX_FEATURES)
+        return [feature_key(f, week) for week in weeks for f in features]
 
     def index_keys(self) -> list[int]:
         return sorted(set(self.near_keys()) | set(self.fingerprint_keys()))
@@ -129,8 +132,14 @@ class Sketch:
         ranked = sorted(self.fingerprint.features, key=_storage_rank(self.fingerprint))
         kept = np.array(sorted({feature_hash(f) for f in ranked[:STORED_FEATURES]}), dtype="<u4")
         sig16 = (self.signature & np.uint64(0xFFFF)).astype("<u2")
-        header = _HEADER.pack(self.day, len(self.shingles), self.fingerprint.weight)
+        header = _HEADER.pack(self.day, len(self.shingles), self.fingerprint.weight, self.span)
         return header + sig16.tobytes() + kept.tobytes()
+
+    def days_apart(self, old: Stored) -> int:
+        """Days between the publications; none while within a known article's span."""
+        if self.day < old.day:
+            return old.day - self.day
+        return max(0, self.day - old.day - old.span)
 
     def near(self, old: Stored) -> tuple[float, float]:
         """(containment, Jaccard) estimated from the signatures: the share of this article's

@@ -130,7 +130,7 @@ def _compare(sketch: Sketch, known: _Known) -> Comparison:
         jaccard=jaccard,
         overlap=overlap,
         shared=shared,
-        days_apart=abs(sketch.day - known.stored.day),
+        days_apart=sketch.days_apart(known.stored),
         shared_features=features,
     )
 
