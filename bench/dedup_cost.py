@@ -138,7 +138,9 @@ class Archive:
         connection.execute("PRAGMA synchronous=OFF")
         connection.execute("PRAGMA cache_size=-400000")  # 400 MB: the build is bulk work
         while self.count < size:
-            articles, keys, sketches = [], [], []
+            articles: list[tuple[object, ...]] = []
+            keys: list[tuple[int, int]] = []
+            sketches: list[tuple[int, bytes]] = []
             for _ in range(min(batch, size - self.count)):
                 self.count += 1
                 article_id = self.count
