@@ -8,11 +8,12 @@
    them at run time must be found.
 
 Measured when the floors were set (November 2026, default thresholds): development set
-near-copy recall 1.000 (36), translations 1.000 (9), wire copies 1.000 (4), same event linked
-to the story 1.000 and marked duplicate 0.857 (7), new developments marked duplicate 0.000
-(10), unrelated linked 0.000 (4); precision 1.000 for `near` and `cross-lingual`.
-Corpus: 439 pages, 0 links to seeds, 0 links between unrelated pages (34 links between pages
-on one event, listed in tests/support/dedup_set.py), derived copies found 1.000.
+near-copy recall 1.000 (36), translations 1.000 (11), wire copies 1.000 (4), same event linked
+to the story 1.000 and marked duplicate 1.000 (8), new developments marked duplicate 0.000
+(12), unrelated linked 0.000 (5); precision 1.000 for `near` (35 verdicts) and
+`cross-lingual` (24). Corpus: 439 pages, 0 links to seeds, 0 links between unrelated pages
+(23 links between pages on one event, listed in tests/support/dedup_set.py), derived copies
+found 1.000 (840).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 COPY_RECALL_FLOOR = 0.95  # translations and wire copies (the issue's goal)
 NEAR_RECALL_FLOOR = 0.95
 SAME_EVENT_STORY_FLOOR = 0.75  # independently written reports (the issue's goal)
-SAME_EVENT_DUPLICATE_FLOOR = 0.70
+SAME_EVENT_DUPLICATE_FLOOR = 0.75
 NEW_DEVELOPMENT_DUPLICATE_CEILING = 0.02  # the issue's goal
 METHOD_PRECISION_FLOOR = 0.95
 CORPUS_COPY_RECALL_FLOOR = 0.95
@@ -124,5 +125,5 @@ def test_real_pages_are_linked_only_to_pages_on_their_event(tmp_path: Path) -> N
     assert report.pages >= 400
     assert report.seed_links() == []
     assert report.unrelated_links() == []
-    assert len(report.copies) >= 300
+    assert len(report.copies) >= 800
     assert report.copy_recall() >= CORPUS_COPY_RECALL_FLOOR
