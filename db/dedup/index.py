@@ -23,12 +23,6 @@ logger = logging.getLogger(__name__)
 _BATCH = 2000
 
 
-def sketch_of(article: Article) -> Sketch:
-    return Sketch.of(
-        article.title, article.text, article.lang, article.published or article.created_at
-    )
-
-
 def _rows(article_id: int, sketch: Sketch) -> tuple[list[dict[str, int]], dict[str, object]]:
     keys = [{"key": key, "article_id": article_id} for key in sketch.index_keys()]
     return keys, {"article_id": article_id, "data": sketch.encode()}

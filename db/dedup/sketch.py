@@ -24,7 +24,7 @@ from db.dedup.fingerprint import (
     identity,
     index_features,
 )
-from db.dedup.minhash import NUM_PERM, Hashes, Shingles, band_keys, containment, shingles, signature
+from db.dedup.minhash import NUM_PERM, Hashes, Shingles, band_keys, shingles, signature
 
 # Features an article is filed under in the index (the rest are compared, not looked up).
 INDEX_FEATURES = 16
@@ -176,7 +176,3 @@ def _storage_rank(fp: Fingerprint) -> Callable[[str], tuple[int, int, str]]:
         return (_KIND_CODE[feature[0]], by_count.get(feature, 0), feature)
 
     return rank
-
-
-def exact_containment(new: Sketch, old: Sketch) -> float:
-    return containment(new.shingles, old.shingles)

@@ -22,7 +22,7 @@ from db.config import DedupConfig
 from db.dedup import minhash
 from db.dedup.index import candidates
 from db.dedup.minhash import shingles
-from db.dedup.sketch import Sketch, Stored, day_number
+from db.dedup.sketch import Sketch, Stored
 from db.models import Article, DedupSketch
 
 
@@ -216,4 +216,4 @@ def sketch_for(
     return Sketch.of(title, text, lang, published or now)
 
 
-__all__ = ["Comparison", "Verdict", "assess", "day_number", "sketch_for"]
+__all__ = ["Comparison", "Verdict", "assess", "sketch_for"]
