@@ -112,7 +112,7 @@ def run_check(
 
 
 def render(draft: ArticleDraft, result: DryRun, rules: list[RuleHit], config: DedupConfig) -> str:
-    when = draft.published.date().isoformat() if draft.published else "unknown (taken as today)"
+    when = draft.published.date().isoformat() if draft.published else "unknown (any date)"
     lines = [
         f"page:      {draft.url}",
         f"title:     {draft.title}",

@@ -28,6 +28,9 @@ from db.dedup.minhash import NUM_PERM, Hashes, Shingles, band_keys, shingles, si
 
 # Features an article is filed under in the index (the rest are compared, not looked up).
 INDEX_FEATURES = 16
+# Features also filed in no week, for looking up articles whose date is unknown.
+UNDATED_FEATURES = 6
+UNDATED = -(2**31)  # the "week" of those keys
 # Features a new article looks known ones up by.
 QUERY_FEATURES = 32
 # Features kept in a stored sketch, the most telling first.
@@ -84,6 +87,7 @@ class Sketch:
     fingerprint: Fingerprint
     day: int
     span: int = 0  # days after `day` the publication may fall on (a date known to the month)
+    dated: bool = True  # False: the publication day is unknown (`day` is when it was seen)
     # The fingerprint as sorted identity hashes with their weights and names, for comparing
     # with many stored sketches at numpy speed.
     _ids: np.ndarray = field(init=False, repr=False, compare=False)
@@ -99,9 +103,18 @@ class Sketch:
         object.__setattr__(self, "_names", names)
 
     @classmethod
-    def of(cls, title: str, text: str, lang: str | None, when: datetime, span: int = 0) -> Sketch:
+    def of(
+        cls,
+        title: str,
+        text: str,
+        lang: str | None,
+        when: datetime,
+        span: int = 0,
+        dated: bool = True,
+    ) -> Sketch:
         sh = shingles(text)
-        return cls(sh, signature(sh), fingerprint(title, text, lang), day_number(when), span)
+        fp = fingerprint(title, text, lang)
+        return cls(sh, signature(sh), fp, day_number(when), span, dated)
 
     # ---- the index ----
 
@@ -111,16 +124,24 @@ class Sketch:
         return band_keys(self.signature)
 
     def fingerprint_keys(self) -> list[int]:
-        """The keys stored for this article: its most specific features in its week."""
+        """The keys stored for this article: its most specific features in its week, and the
+        very most specific ones in no week at all, for articles whose date is unknown."""
         weeks = range(self.day // WEEK_DAYS, (self.day + self.span) // WEEK_DAYS + 1)
         features = index_features(self.fingerprint, INDEX_FEATURES)
-        return [feature_key(f, week) for week in weeks for f in features]
+        undated = index_features(self.fingerprint, UNDATED_FEATURES)
+        return [feature_key(f, week) for week in weeks for f in features] + [
+            feature_key(f, UNDATED) for f in undated
+        ]
 
     def index_keys(self) -> list[int]:
         return sorted(set(self.near_keys()) | set(self.fingerprint_keys()))
 
     def fingerprint_queries(self, window_days: int) -> list[int]:
-        """Keys of known articles published within `window_days` that share a feature."""
+        """Keys of known articles published within `window_days` that share a feature; for
+        an article of unknown date, of known articles of any date."""
+        if not self.dated:
+            features = index_features(self.fingerprint, QUERY_FEATURES)
+            return [feature_key(f, UNDATED) for f in features]
         first = (self.day - window_days) // WEEK_DAYS
         last = (self.day + window_days) // WEEK_DAYS
         features = index_features(self.fingerprint, QUERY_FEATURES)
@@ -136,7 +157,10 @@ class Sketch:
         return header + sig16.tobytes() + kept.tobytes()
 
     def days_apart(self, old: Stored) -> int:
-        """Days between the publications; none while within a known article's span."""
+        """Days between the publications; none while within a known article's span, or when
+        this article's date is unknown (then the window cannot apply)."""
+        if not self.dated:
+            return 0
         if self.day < old.day:
             return old.day - self.day
         return max(0, self.day - old.day - old.span)

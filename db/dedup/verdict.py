@@ -212,8 +212,9 @@ def assess(
 def sketch_for(
     title: str, text: str, lang: str | None, published: datetime | None, now: datetime
 ) -> Sketch:
-    """An article without a publication date is placed at the time it is seen."""
-    return Sketch.of(title, text, lang, published or now)
+    """An article without a publication date is filed at the time it is seen, and compared
+    with known articles of any date (the time window cannot apply to it)."""
+    return Sketch.of(title, text, lang, published or now, dated=published is not None)
 
 
 __all__ = ["Comparison", "Verdict", "assess", "sketch_for"]

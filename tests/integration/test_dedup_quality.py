@@ -95,6 +95,24 @@ def test_each_method_is_precise(dev_report: Report) -> None:
         assert recall >= COPY_RECALL_FLOOR, method
 
 
+def test_articles_without_a_date_are_judged_against_any_date(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A page that gives no date cannot be placed in the time window: its most specific
+    # features are looked up in every week, and the thresholds alone decide.
+    folder = tmp_path_factory.mktemp("dedup-undated")
+    engine = open_archive(f"sqlite:///{folder / 'archive.db'}")
+    try:
+        report = evaluate_set(engine, DedupConfig(), dated=False)
+    finally:
+        engine.dispose()
+    logger.info("development set, dates dropped:\n%s", report.table())
+    for kind in ("translation", "wire-copy", "near-copy"):
+        assert report.recall(kind) >= COPY_RECALL_FLOOR, _explain(report)
+    assert report.duplicate_rate("new-development") <= NEW_DEVELOPMENT_DUPLICATE_CEILING
+    assert report.duplicate_rate("unrelated") == 0.0, _explain(report)
+
+
 @pytest.mark.corpus
 def test_real_pages_are_linked_only_to_pages_on_their_event(tmp_path: Path) -> None:
     if corpora_dir() is None:

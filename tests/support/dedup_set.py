@@ -263,8 +263,14 @@ def known_copies(known: dict[str, Article]) -> list[Case]:
 
 
 def evaluate(
-    engine: Engine, cases: Iterable[Case], known: dict[str, Article], config: DedupConfig
+    engine: Engine,
+    cases: Iterable[Case],
+    known: dict[str, Article],
+    config: DedupConfig,
+    dated: bool = True,
 ) -> Report:
+    """Verdicts without storing; `dated=False` drops the new texts' dates, as for a page that
+    gives none."""
     report = Report()
     now = datetime.now(UTC)
     with Session(engine) as session:
@@ -273,7 +279,8 @@ def evaluate(
                 continue
             target = known.get(case.target or "")
             draft = case.draft()
-            sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, now)
+            published = draft.published if dated else None
+            sketch = sketch_for(draft.title, draft.text, draft.lang, published, now)
             verdict = assess(session, sketch, config)
             root = None if target is None else (target.duplicate_of or target.id)
             story = None if target is None else target.story_id
@@ -281,10 +288,10 @@ def evaluate(
     return report
 
 
-def evaluate_set(engine: Engine, config: DedupConfig | None = None) -> Report:
+def evaluate_set(engine: Engine, config: DedupConfig | None = None, dated: bool = True) -> Report:
     cases = load_cases()
     known = build_archive(engine, cases)
-    return evaluate(engine, cases + known_copies(known), known, config or DedupConfig())
+    return evaluate(engine, cases + known_copies(known), known, config or DedupConfig(), dated)
 
 
 # ---- the real pages of ../shared/corpora -------------------------------------------------
