@@ -11,8 +11,9 @@ inserts. The measured checks run the real path: `Sketch.of` on the new text, the
 against the archive (the index lookups and the comparisons with the candidates).
 
 Reported per size: build time, the median and 90th percentile of the check (lookup and
-comparisons), the sketch time (independent of the archive), the ratio of the median to the
-smallest archive's (the baseline, measured in the same run), the index's bytes per article
+comparisons), the ratio of the median to the smallest archive's (the baseline, measured in
+the same run), the median check of the same articles without a date (looked up in every
+week), the sketch time (independent of the archive), the index's bytes per article
 (`dedup_key` and `dedup_sketch`, from SQLite's dbstat) and the share of copies found.
 
 Run: `make bench` (or `.venv/bin/python bench/dedup_cost.py [--sizes 10000,100000,1000000]`).
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -206,6 +207,7 @@ class Measure:
     size: int
     build_seconds: float
     check_ms: list[float]
+    undated_ms: list[float]
     sketch_ms: list[float]
     index_bytes: int
     copies_found: float
@@ -216,7 +218,9 @@ def measure(archive: Archive, queries: int, config: DedupConfig) -> Measure:
 
     rng = random.Random(archive.count)
     last_day = day_number(START) + archive.count // archive.per_day
-    check_ms, sketch_ms = [], []
+    check_ms: list[float] = []
+    undated_ms: list[float] = []
+    sketch_ms: list[float] = []
     found = copies = 0
     with Session(archive.engine) as session:
         for number in range(queries):
@@ -239,6 +243,12 @@ def measure(archive: Archive, queries: int, config: DedupConfig) -> Measure:
             t2 = time.perf_counter()
             sketch_ms.append((t1 - t0) * 1000)
             check_ms.append((t2 - t1) * 1000)
+            if number % 4 == 0:
+                # The same article as a page that gives no date: looked up in every week.
+                undated = replace(sketch, dated=False)
+                t3 = time.perf_counter()
+                assess(session, undated, config)
+                undated_ms.append((time.perf_counter() - t3) * 1000)
             if target is not None:
                 copies += 1
                 found += verdict.duplicate_of == target
@@ -246,6 +256,7 @@ def measure(archive: Archive, queries: int, config: DedupConfig) -> Measure:
         archive.count,
         archive.build_seconds,
         check_ms,
+        undated_ms,
         sketch_ms,
         archive.index_bytes(),
         found / copies if copies else 1.0,
@@ -280,6 +291,7 @@ def main() -> None:
                 f"{result.size:>9,} articles  built in {result.build_seconds:7.1f} s  "
                 f"check median {median:6.2f} ms  p90 {np.percentile(result.check_ms, 90):6.2f} ms"
                 f"  (x{median / base:4.2f} of {results[0].size:,})  "
+                f"undated {statistics.median(result.undated_ms):6.2f} ms  "
                 f"sketch {statistics.median(result.sketch_ms):5.2f} ms  "
                 f"index {result.index_bytes / result.size:6.0f} B/article  "
                 f"copies found {result.copies_found:.3f}",
