@@ -32,7 +32,7 @@ INDEX_FEATURES = 16
 UNDATED_FEATURES = 6
 UNDATED = -(2**31)  # the "week" of those keys
 # Features a new article looks known ones up by.
-QUERY_FEATURES = 32
+QUERY_FEATURES = 24
 # Features kept in a stored sketch, the most telling first.
 STORED_FEATURES = 48
 WEEK_DAYS = 7
