@@ -13,9 +13,10 @@ against the archive (the index lookups and the comparisons with the candidates).
 Reported per size: build time, the median of the check (lookup and comparisons) in wall
 time and in this process's CPU time (steadier on a machine shared with other work), the
 ratio of the CPU median to the smallest archive's (the baseline, measured in the same run),
-the 90th percentile of the wall time, the median check of the same articles without a date (looked up in every
-week), the sketch time (independent of the archive), the index's bytes per article
-(`dedup_key` and `dedup_sketch`, from SQLite's dbstat) and the share of copies found.
+the 90th percentile of the wall time, the median check of the same articles without a date
+(looked up in every week), the sketch time (independent of the archive), the index's bytes
+per article (`dedup_key` and `dedup_sketch`, from SQLite's dbstat) and the share of copies
+found.
 
 Run: `make bench` (or `.venv/bin/python bench/dedup_cost.py [--sizes 10000,100000,1000000]`).
 The 1M archive takes several minutes to build and about 1.5 GB of disk in a temporary folder.
