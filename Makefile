@@ -41,6 +41,7 @@ test: lint typecheck layers pytest
 bench: $(STAMP)
 	$(BIN)/python bench/crawl_corpus.py
 	$(BIN)/python bench/poll_cost.py
+	$(BIN)/python bench/dedup_choice.py
 	$(BIN)/python bench/dedup_cost.py
 
 clean:
