@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/crawl_corpus.py
 	$(BIN)/python bench/poll_cost.py
 	$(BIN)/python bench/rule_eval.py
+	$(BIN)/python bench/dedup_choice.py
+	$(BIN)/python bench/dedup_cost.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

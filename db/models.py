@@ -11,7 +11,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, Index, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -206,3 +218,43 @@ class RejectedPage(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class DedupKey(SQLModel, table=True):
+    """The deduplicator's index: one row per LSH band key or fingerprint key of an article.
+
+    Articles that share a key are candidates to compare; the index lives in the archive, so
+    it survives restarts and every worker sees the same one. On SQLite the table has no rowid:
+    the primary key is the only B-tree, about 16 bytes per key.
+    """
+
+    __tablename__ = "dedup_key"
+
+    key: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    article_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("article.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class DedupSketch(SQLModel, table=True):
+    """What the deduplicator compares a new article with, about 300 bytes per article: its
+    day, b-bit MinHash signature and hashed fingerprint (db/dedup/sketch.py packs them)."""
+
+    __tablename__ = "dedup_sketch"
+
+    article_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("article.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from db.dedup.index import add_keys, remove_keys
+from db.dedup.sketch import Sketch
 from db.models import Article
 from db.text import text_hash
 
@@ -84,6 +86,14 @@ def _seed_fields(seeds_dir: Path, record: SeedRecord) -> dict[str, Any]:
     }
 
 
+def _sketch(row: Article, record: SeedRecord) -> Sketch:
+    """A seed known to the month may have appeared on any day of it: the deduplicator's time
+    window counts from the whole month."""
+    span = 30 if record.published_precision == "month" else 0
+    assert row.published is not None
+    return Sketch.of(row.title, row.text, row.lang, row.published, span)
+
+
 def import_seeds(
     engine: Engine,
     seeds_dir: Path,
@@ -100,16 +110,26 @@ def import_seeds(
                 row = Article(seed=record.stem, **fields)
                 session.add(row)
                 session.flush()
+                assert row.id is not None
                 row.story_id = row.id
+                add_keys(session, row.id, _sketch(row, record))
                 added += 1
             elif any(getattr(row, key) != value for key, value in fields.items()):
                 for key, value in fields.items():
                     setattr(row, key, value)
-                # A changed seed is looked at again by the rules.
+                # A changed seed is looked at again by the rules and filed anew in the index.
                 row.evaluated_at = None
+                assert row.id is not None
+                remove_keys(session, row.id)
+                add_keys(session, row.id, _sketch(row, record))
                 updated += 1
             else:
                 unchanged += 1
+                if record.published_precision != "day" and row.id is not None:
+                    # Filed anew each time: an archive indexed by the migration did not know
+                    # that this seed's date is only known to the month.
+                    remove_keys(session, row.id)
+                    add_keys(session, row.id, _sketch(row, record))
             session.add(row)
             if on_progress is not None:
                 on_progress(done, len(records))

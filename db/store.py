@@ -12,6 +12,9 @@ from sqlalchemy import Engine, String, bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from db.config import DedupConfig
+from db.dedup.index import add_keys
+from db.dedup.verdict import Verdict, assess, sketch_for
 from db.draft import ArticleDraft
 from db.models import Article, RejectedPage, Source, utcnow
 from db.text import text_hash
@@ -25,6 +28,7 @@ class StoreResult:
     created: bool
     duplicate_of: int | None = None
     dup_method: str | None = None
+    story_id: int | None = None
 
 
 def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
@@ -68,13 +72,20 @@ def _source_id(session: Session, name: str | None) -> int | None:
     return session.exec(select(Source.id).where(Source.name == name)).first()
 
 
-def store_article(engine: Engine, draft: ArticleDraft) -> StoreResult:
-    """Store `draft` once: a known URL is not stored again; a known text is a duplicate."""
+def store_article(
+    engine: Engine, draft: ArticleDraft, dedup: DedupConfig | None = None
+) -> StoreResult:
+    """Store `draft` once, with its verdict: a known URL is not stored again; a known text
+    (`text-hash`), a near-duplicate (`near`) or a copy in any language (`cross-lingual`) is
+    stored as a duplicate of the first article it repeats and joins its story; an article
+    that closely follows a known one joins that story; anything else starts its own."""
+    config = dedup or DedupConfig()
     with Session(engine) as session:
         existing = session.exec(select(Article).where(Article.url == draft.url)).first()
         if existing is not None and existing.id is not None:
             return StoreResult(existing.id, created=False, dup_method="url")
         digest = text_hash(draft.text)
+        sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, utcnow())
         original = _first_with_hash(session, digest)
         article = Article(
             url=draft.url,
@@ -95,6 +106,8 @@ def store_article(engine: Engine, draft: ArticleDraft) -> StoreResult:
             article.dup_method = "text-hash"
             article.dup_score = 1.0
             article.story_id = original.story_id
+        else:
+            _apply(article, assess(session, sketch, config), config)
         session.add(article)
         try:
             session.flush()
@@ -107,8 +120,41 @@ def store_article(engine: Engine, draft: ArticleDraft) -> StoreResult:
         assert article.id is not None
         if article.story_id is None:
             article.story_id = article.id
+        add_keys(session, article.id, sketch)
         session.commit()
-        return StoreResult(article.id, True, article.duplicate_of, article.dup_method)
+        return StoreResult(
+            article.id, True, article.duplicate_of, article.dup_method, article.story_id
+        )
+
+
+def _apply(article: Article, verdict: Verdict, config: DedupConfig) -> None:
+    article.duplicate_of = verdict.duplicate_of
+    article.dup_method = verdict.method
+    article.dup_score = None if verdict.score is None else round(verdict.score, 4)
+    article.story_id = verdict.story_id
+    if verdict.best is not None:
+        logger.debug("dedup %s: %s", article.url, verdict.best.reason(config))
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """What `store_article` would decide for a draft, without storing anything."""
+
+    known_url: int | None  # an article already stored under this canonical URL
+    same_text: int | None  # the first article of the same normalised text
+    verdict: Verdict  # near-duplicate and cross-lingual comparisons with the closest
+
+
+def dry_run(engine: Engine, draft: ArticleDraft, dedup: DedupConfig | None = None) -> DryRun:
+    """The verdict on `draft` as `store_article` would reach it; nothing is written."""
+    config = dedup or DedupConfig()
+    with Session(engine) as session:
+        known = session.exec(select(Article.id).where(Article.url == draft.url)).first()
+        original = _first_with_hash(session, text_hash(draft.text))
+        sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, utcnow())
+        verdict = assess(session, sketch, config)
+    same_text = None if original is None else (original.duplicate_of or original.id)
+    return DryRun(known, same_text, verdict)
 
 
 def sync_sources(engine: Engine, sources: Iterable[tuple[str, str, str]]) -> None:

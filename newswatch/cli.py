@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,7 +96,9 @@ def _service(context: Context) -> Service:
 
     config = context.config
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
-    return Service(context.archive, config.crawl, config.sources, config.ruleset(), config.alerts)
+    return Service(
+        context.archive, config.crawl, config.sources, config.ruleset(), config.alerts, config.dedup
+    )
 
 
 @cli.command()
@@ -193,6 +196,27 @@ def seeds() -> None:
 def seeds_import(context: Context) -> None:
     """Load seeds/seeds.toml and its texts into the archive (a second run changes nothing)."""
     _import_seeds(context)
+
+
+@cli.command()
+@click.argument("target", metavar="URL|FILE")
+@click.option(
+    "--date",
+    "published",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="publication day to assume (default: the page's own, else today)",
+)
+@pass_context
+def check(context: Context, target: str, published: datetime | None) -> None:
+    """Dry run on one page: extraction, deduplication (with the reasons) and rules."""
+    from newswatch.check import CheckError, run_check
+
+    try:
+        day = published.replace(tzinfo=UTC) if published else None
+        click.echo(run_check(context.archive, context.config, target, day))
+    except CheckError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from alerts.config import AlertsConfig, EntityConfig, GroupDefinition, RuleConfig
 from alerts.rules import RuleError, RuleSet
-from db.config import DatabaseConfig
+from db.config import DatabaseConfig, DedupConfig
 from scheduler.config import SchedulerConfig
 from spiders.config import CrawlConfig, SourceConfig
 
@@ -46,6 +46,7 @@ class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     seeds: SeedsConfig = Field(default_factory=SeedsConfig)

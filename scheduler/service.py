@@ -14,6 +14,7 @@ from alerts.config import AlertsConfig
 from alerts.evaluate import EvaluationReport, evaluate_pending
 from alerts.outbox import DispatchReport, dispatch_due
 from alerts.rules import RuleSet
+from db.config import DedupConfig
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.outcome import PollOutcome
 from spiders.worker import CrawlWorker
@@ -44,13 +45,14 @@ class Service:
         sources: Sequence[SourceConfig],
         rules: RuleSet,
         alerts: AlertsConfig,
+        dedup: DedupConfig | None = None,
     ) -> None:
         self.archive = archive
         self.sources = {s.name: s for s in sources}
         self.rules = rules
         self.alerts = alerts
         self.channels: dict[str, Channel] = build_channels(alerts)
-        self.worker = CrawlWorker(archive, crawl)
+        self.worker = CrawlWorker(archive, crawl, dedup)
         # Evaluation and dispatch touch the database and SMTP servers: one at a time, off the
         # reactor thread, so a slow mail server never stalls the crawls.
         self._alerting = asyncio.Lock()

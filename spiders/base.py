@@ -21,6 +21,7 @@ from scrapy.http import Response, TextResponse
 from sqlalchemy import Engine
 from twisted.python.failure import Failure
 
+from db.config import DedupConfig
 from db.store import known_urls, record_rejected
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.encoding import UndecodablePage, decode_page
@@ -77,10 +78,12 @@ class SourcePoll:
         archive: Engine,
         outcome: PollOutcome,
         validators: tuple[str | None, str | None] = (None, None),
+        dedup: DedupConfig | None = None,
     ) -> None:
         self.source = source
         self.crawl_config = crawl
         self.archive = archive
+        self.dedup = dedup
         self.outcome = outcome
         self.validators = validators
         # Canonical URLs already followed in this poll: several listing pages or sitemaps may

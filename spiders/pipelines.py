@@ -59,7 +59,7 @@ class ArticlePipeline:
 
     def _store(self, item: PageItem, draft: ArticleDraft) -> None:
         outcome = item.poll.outcome
-        result = store_article(item.poll.archive, draft)
+        result = store_article(item.poll.archive, draft, item.poll.dedup)
         if not result.created:
             outcome.known += 1
         elif result.duplicate_of is not None:

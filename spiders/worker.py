@@ -16,6 +16,7 @@ from scrapy.crawler import AsyncCrawlerRunner
 from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from sqlalchemy import Engine
 
+from db.config import DedupConfig
 from db.store import get_validators, record_poll
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.host import PollHostSpider
@@ -35,9 +36,12 @@ def install_asyncio_reactor() -> None:
 
 
 class CrawlWorker:
-    def __init__(self, archive: Engine, crawl: CrawlConfig) -> None:
+    def __init__(
+        self, archive: Engine, crawl: CrawlConfig, dedup: DedupConfig | None = None
+    ) -> None:
         self.archive = archive
         self.crawl = crawl
+        self.dedup = dedup
         self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
         self.stopping = False
         self._spider: PollHostSpider | None = None
@@ -72,7 +76,9 @@ class CrawlWorker:
         try:
             host = await self._host()
             await host.run(
-                poll_for(source.kind)(source, self.crawl, self.archive, outcome, validators)
+                poll_for(source.kind)(
+                    source, self.crawl, self.archive, outcome, validators, self.dedup
+                )
             )
         except Exception as exc:  # a crawl must never take the daemon down with it
             logger.exception("source %s: the crawl itself failed", source.name)

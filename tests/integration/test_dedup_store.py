@@ -1,0 +1,124 @@
+"""Every stored article gets its verdict, on SQLite and PostgreSQL, from an index that lives
+in the archive: it survives restarts, other workers see it, and old archives get it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, func, text
+from sqlmodel import Session, col, select
+
+from db.config import DedupConfig
+from db.draft import ArticleDraft
+from db.engine import make_engine, migrate, open_archive
+from db.models import Article, DedupKey, DedupSketch
+from db.seeds import import_seeds
+from db.store import store_article
+from tests.support.dedup_set import load_cases, paragraphs
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+CASES = {case.id: case for case in load_cases()}
+
+
+def _seed_id(engine: Engine, stem: str) -> int:
+    with Session(engine) as session:
+        article = session.exec(select(Article).where(Article.seed == stem)).one()
+        assert article.id is not None
+        return article.id
+
+
+def _draft(case_id: str, url: str | None = None, text: str | None = None) -> ArticleDraft:
+    case = CASES[case_id]
+    return ArticleDraft(
+        url=url or f"https://news.example/{case_id}",
+        title=case.title,
+        text=text or case.text,
+        published=datetime.combine(case.published, datetime.min.time(), tzinfo=UTC),
+        lang=case.lang,
+    )
+
+
+def test_copies_in_any_language_join_the_seeds_story(archive: Engine) -> None:
+    import_seeds(archive, SEEDS)
+    seed = _seed_id(archive, "003_989638f27897ee02")
+
+    wire = store_article(archive, _draft("s003-en-wire"))
+    assert (wire.duplicate_of, wire.dup_method, wire.story_id) == (seed, "cross-lingual", seed)
+
+    # The English wire copy republished elsewhere with its last paragraphs cut: a near copy
+    # of the English text, pointing at the first article of what it copies (the seed).
+    cut = "\n\n".join(paragraphs(CASES["s003-en-wire"].text)[:5])
+    again = store_article(archive, _draft("s003-en-wire", "https://other.example/x", cut))
+    assert (again.duplicate_of, again.dup_method, again.story_id) == (seed, "near", seed)
+
+    french = store_article(archive, _draft("s003-fr-wire"))
+    assert french.duplicate_of == seed and french.dup_method in {"cross-lingual", "near"}
+
+    news = store_article(archive, _draft("s003-en-new-g7"))
+    assert news.duplicate_of is None and news.dup_method is None
+
+    with Session(archive) as session:
+        row = session.get(Article, wire.article_id)
+        assert row is not None
+        assert (row.duplicate_of, row.dup_method, row.story_id) == (seed, "cross-lingual", seed)
+        assert row.dup_score is not None and 0.45 <= row.dup_score <= 1.0
+        indexed = session.exec(select(func.count(col(DedupSketch.article_id)))).one()
+        keys = session.exec(
+            select(func.count()).where(col(DedupKey.article_id) == wire.article_id)
+        ).one()
+    assert indexed == 5 + 4  # every article is filed, seeds and duplicates too
+    assert 10 <= keys <= 40
+
+
+def test_the_index_survives_a_restart_and_serves_every_worker(archive_url: str) -> None:
+    first = open_archive(archive_url)
+    try:
+        base = store_article(first, _draft("own-garpiya-base"))
+    finally:
+        first.dispose()
+    # Two workers on the archive after a restart: each sees what the other filed.
+    worker_a, worker_b = open_archive(archive_url), open_archive(archive_url)
+    try:
+        german = store_article(worker_a, _draft("own-garpiya-de"))
+        dutch = store_article(worker_b, _draft("own-garpiya-nl"))
+    finally:
+        worker_a.dispose()
+        worker_b.dispose()
+    assert german.duplicate_of == base.article_id and german.dup_method == "cross-lingual"
+    assert dutch.duplicate_of == base.article_id and dutch.story_id == base.article_id
+
+
+def test_thresholds_come_from_the_config(archive: Engine) -> None:
+    store_article(archive, _draft("own-garpiya-base"))
+    strict = DedupConfig(cross_lingual_threshold=1.0, story_threshold=1.0)
+    german = store_article(archive, _draft("own-garpiya-de"), strict)
+    assert german.duplicate_of is None and german.story_id == german.article_id
+
+
+def test_an_old_archive_is_indexed_by_the_migration(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        migrate(engine, "0003")
+        case = CASES["own-garpiya-base"]
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO article (url, title, text, published, lang, text_hash, "
+                    "relevant, created_at) VALUES (:url, :title, :text, :published, 'en', "
+                    "'x', 0, :published)"
+                ),
+                {
+                    "url": "https://old.example/1",
+                    "title": case.title,
+                    "text": case.text,
+                    "published": datetime(2024, 9, 13),
+                },
+            )
+        migrate(engine)
+        with Session(engine) as session:
+            assert session.exec(select(func.count(col(DedupSketch.article_id)))).one() == 1
+        copy = store_article(engine, _draft("own-garpiya-fr"))
+        assert copy.duplicate_of == 1 and copy.dup_method == "cross-lingual"
+    finally:
+        engine.dispose()
