@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from alerts.config import RuleConfig
 from alerts.evaluate import evaluate_pending
+from db.config import DedupConfig
 from db.draft import ArticleDraft
 from db.models import Article, Delivery
 from db.store import store_article, sync_sources
@@ -21,6 +22,18 @@ PUBLISHED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
 TEXT = (
     "Customs records show that drone engines from Shenzhen reached a factory near Moscow in "
     "March, and that the shipments of drone parts have grown every month since. {extra}"
+)
+
+
+# The delivery tests decide stories by hand (`story_of`); the near and cross-lingual detectors
+# would rightly take these deliberately alike texts for copies of one another. Only exact
+# copies (same text) still count as duplicates.
+EXACT_ONLY = DedupConfig(
+    near_threshold=1.0,
+    cross_lingual_threshold=1.0,
+    cross_lingual_min_shared=1e9,
+    story_threshold=1.0,
+    story_min_shared=1e9,
 )
 
 
@@ -46,7 +59,7 @@ def store(
         site_name=f"{source} site",
         source=source,
     )
-    article_id = store_article(engine, draft).article_id
+    article_id = store_article(engine, draft, EXACT_ONLY).article_id
     if story_of is not None:
         with Session(engine) as session:
             # What the near-duplicate detector does: the article joins an earlier story.
