@@ -12,8 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from alerts.channels.base import Channel, OutgoingAlert
-from alerts.render import RenderedAlert
+from alerts.channels.base import Channel, notice
 from db.models import Alert, Article, Delivery, Digest, utcnow
 
 
@@ -113,13 +112,9 @@ def send_test(channel: Channel, now: datetime | None = None) -> str | None:
         f"This is a test message from Newswatch ({stamp}) to channel {channel.name!r}.\n"
         "If you can read it, alerts will reach you here.\n"
     )
-    message = OutgoingAlert(
-        alert_id=0,
-        rendered=RenderedAlert(
-            subject=f"[newswatch] test message for {channel.name}",
-            text=text,
-            html=f"<p>{text.replace(chr(10), '<br>')}</p>",
-        ),
-        message_id=f"<test-{int((now or utcnow()).timestamp())}.{channel.name}@newswatch>",
+    message = notice(
+        f"[newswatch] test message for {channel.name}",
+        text,
+        f"<test-{int((now or utcnow()).timestamp())}.{channel.name}@newswatch>",
     )
     return channel.send(message)

@@ -17,7 +17,6 @@ the whole channel for as long as `Retry-After` says.
 
 from __future__ import annotations
 
-import html
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -28,11 +27,11 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
 from alerts.channel_config import ChannelConfig
-from alerts.channels.base import Channel, DeliveryError, OutgoingAlert
+from alerts.channels.base import Channel, DeliveryError, notice
 from alerts.config import AlertsConfig
 from alerts.digests import open_digest, release_orphans, route_into, send_due_digests
 from alerts.outgoing import Parent, load_outgoing, parent_of
-from alerts.render import DEFAULT_SUBJECT, RenderedAlert
+from alerts.render import DEFAULT_SUBJECT
 from alerts.secrets import redact
 from db.models import Alert, Delivery, Digest, utcnow
 
@@ -216,17 +215,13 @@ class Dispatcher:
             f"Reason: {reason}\n"
             f"Fix the channel, then: newswatch alerts retry ID (see newswatch alerts).\n"
         )
-        notice = OutgoingAlert(
-            alert_id=0,
-            rendered=RenderedAlert(
-                subject=f"[newswatch] delivery failed on {channel}",
-                text=text,
-                html=f"<pre>{html.escape(text)}</pre>",
-            ),
-            message_id=f"<operator-{abs(hash((what, channel, reason)))}@newswatch>",
+        message = notice(
+            f"[newswatch] delivery failed on {channel}",
+            text,
+            f"<operator-{abs(hash((what, channel, reason)))}@newswatch>",
         )
         try:
-            target.send(notice)
+            target.send(message)
         except DeliveryError as exc:
             logger.error("operator channel %s could not be told: %s", operator, exc.message)
 

@@ -12,6 +12,7 @@ asked for. The outbox is the one place that catches it.
 from __future__ import annotations
 
 import hashlib
+import html
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,6 +65,15 @@ class OutgoingAlert:
     # The latest message this channel sent, as the target named it (Slack `channel/ts`): where
     # to look for an earlier attempt when the configured channel is a name, not an ID.
     last_remote: str | None = None
+
+
+def notice(subject: str, text: str, message_id: str) -> OutgoingAlert:
+    """A plain message from Newswatch itself (a channel test, an operator notice)."""
+    return OutgoingAlert(
+        alert_id=0,
+        rendered=RenderedAlert(subject=subject, text=text, html=f"<pre>{html.escape(text)}</pre>"),
+        message_id=message_id,
+    )
 
 
 def message_id(alert_id: int, url: str, rule: str) -> str:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from db.engine import open_archive
 from db.models import utcnow
 from tests.support.cli import run_cli
 from tests.support.configs import write_config
-from tests.support.receiver import WEBHOOK, Answer, Receiver, receiving
+from tests.support.receiver import WEBHOOK, Answer, Receiver
 from tests.support.stories import deliveries, evaluate, stories
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as server:
-        yield server
 
 
 def _config(folder: Path, receiver: Receiver) -> Path:

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
-import pytest
 from sqlalchemy import Engine
 
 from alerts.channels import build_channels
 from alerts.config import AlertsConfig, AppriseChannelConfig
 from alerts.outbox import dispatch_due
-from tests.support.receiver import JSON_HOOK, Answer, Receiver, receiving
+from tests.support.receiver import JSON_HOOK, Answer, Receiver
 from tests.support.stories import deliveries, evaluate, store, stories
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as server:
-        yield server
 
 
 def _cfg(url: str) -> AlertsConfig:

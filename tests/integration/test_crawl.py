@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import Session, create_engine, select
 
 from db.models import Article, Delivery, Source
 from tests.support.cli import run_cli
 from tests.support.configs import shipped_rules, shipped_vocabulary, write_config
-from tests.support.smtp import Inbox, SmtpServer, free_port
+from tests.support.smtp import SmtpServer
 from tests.support.webserver import Reply, WebServer, rss, serving
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "pages"
@@ -43,14 +41,6 @@ def _site(server: WebServer) -> None:
         entries.append({"title": name, "link": link, "pubDate": format_datetime(datetime.now(UTC))})
     server.route("/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private/\n"))
     server.route("/feed.xml", Reply(200, rss(entries), {"Content-Type": "application/rss+xml"}))
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Inbox())
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_crawl_stores_each_page_once_and_alerts_once(tmp_path: Path, smtp: SmtpServer) -> None:

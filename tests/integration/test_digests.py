@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -16,27 +14,11 @@ from alerts.channels import build_channels
 from alerts.config import AlertsConfig, EmailChannelConfig, SlackChannelConfig
 from alerts.outbox import DispatchReport, dispatch_due
 from db.models import Digest
-from tests.support.receiver import WEBHOOK, Receiver, receiving
+from tests.support.receiver import WEBHOOK, Receiver
 from tests.support.smtp import Inbox, SmtpServer, free_port
 from tests.support.stories import deliveries, evaluate, store, stories
 
 T0 = dt.datetime(2026, 11, 23, 9, 10, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Inbox())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as server:
-        yield server
 
 
 def _mail(port: int, mode: str, timezone: str = "UTC") -> AlertsConfig:

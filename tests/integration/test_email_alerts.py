@@ -56,16 +56,6 @@ PUBLISHED = dt.datetime(2026, 11, 2, 8, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port(), Inbox())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def smtp_down() -> Iterator[SmtpServer]:
     """A port with nothing listening yet; the test may start the server on it later."""
     server = SmtpServer(free_port(), Inbox())

@@ -15,7 +15,6 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,17 +27,11 @@ from db.engine import open_archive
 from db.models import utcnow
 from tests.support.cli import command, env
 from tests.support.configs import write_config
-from tests.support.receiver import API, CHANNEL_ID, WEBHOOK, Answer, Receiver, receiving
+from tests.support.receiver import API, CHANNEL_ID, WEBHOOK, Answer, Receiver
 from tests.support.stories import deliveries, evaluate, stories
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 POST = API + "chat.postMessage"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as server:
-        yield server
 
 
 def _titles(receiver: Receiver) -> Counter[str]:

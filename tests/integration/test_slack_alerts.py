@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,19 +20,13 @@ from alerts.channels import build_channels
 from alerts.config import AlertsConfig, SlackChannelConfig
 from alerts.outbox import dispatch_due
 from alerts.secrets import RedactSecrets
-from tests.support.receiver import API, WEBHOOK, Answer, Receiver, receiving
+from tests.support.receiver import API, WEBHOOK, Answer, Receiver
 from tests.support.smtp import free_port
 from tests.support.stories import deliveries, evaluate, store, stories
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 TOKEN = "xoxb-1111-2222-s3cr3tB0tT0k3n"
 POST = API + "chat.postMessage"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with receiving() as server:
-        yield server
 
 
 def _hook_cfg(url: str, **kw: Any) -> AlertsConfig:
