@@ -16,28 +16,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from alerts.compiled import Compiler, Evaluator
 from alerts.config import EntityConfig, GroupDefinition, RuleConfig
 from alerts.groups import GroupResolver
 from alerts.hits import Hit
 from alerts.matcher import (
-    ArticleScan,
     CompiledEntity,
     EntityFound,
     EntityIndex,
-    OrIndex,
     Scanner,
-    build_or_index,
     entities_of,
     lang_key,
 )
+from alerts.occurrences import MAX_HITS_PER_TERM, ArticleScan, Vocabulary
 from alerts.query import (
-    And,
-    Near,
     Node,
-    Not,
-    Or,
     QueryError,
-    Scope,
     Term,
     compile_term,
     parse_query,
@@ -57,9 +51,6 @@ __all__ = [
     "lang_key",
     "tokenise",
 ]
-
-# Enough positions to show and highlight a term; an article repeating it 200 times says no more.
-MAX_HITS_PER_TERM = 10
 
 
 class RuleError(ValueError):
@@ -210,41 +201,49 @@ class RuleSet:
 
     def _compile_scan(self, trees: list[tuple[RuleConfig, Node]], facts: TreeFacts) -> None:
         self.scanner = Scanner()
+        self.vocabulary = Vocabulary(entities=self.entities)
+        vocabulary = self.vocabulary
         first_atom: dict[Term, int] = {}
 
         def register(term: Term) -> int:
-            atoms = self.term_atoms.get(term)
-            if atoms is None:
+            term_id = vocabulary.ids.get(term)
+            if term_id is None:
                 atoms = self.term_atoms[term] = self.scanner.term_atoms(term)
                 first_atom[term] = atoms[0]
-            return atoms[0]
+                term_id = vocabulary.ids[term] = len(vocabulary.terms)
+                vocabulary.terms.append(term)
+                vocabulary.atoms.append(atoms)
+            return term_id
 
         # First atom of an entity's term -> the entities a hit on it may concern.
         self.entities_by_atom: dict[int, set[int]] = {}
         for number, entity in enumerate(self.entities):
+            vocabulary.aliases.append(tuple(register(term) for term in entity.terms))
             for term in entity.terms:
-                self.entities_by_atom.setdefault(register(term), set()).add(number)
+                self.entities_by_atom.setdefault(first_atom[term], set()).add(number)
         for term in frozenset().union(*(facts.terms(tree) for _, tree in trees)):
             register(term)
+        compiler = Compiler(vocabulary, self.entity_index, self.shared)
         # Each rule is woken by its rarest-looking clause (the one with the fewest atoms) and
         # evaluated only if every other clause has an atom in the article too.
-        self.rules_by_atom: dict[int, set[int]] = {}
+        rules_by_atom: dict[int, list[int]] = {}
         compiled: list[CompiledRule] = []
+        self._checks: list[tuple[tuple[frozenset[int], ...], Evaluator]] = []
         for number, (config, tree) in enumerate(trees):
             requirement = facts.requirement(tree, first_atom)
             compiled.append(CompiledRule(config, tree, requirement))
+            rest = requirement
             if requirement:
-                for atom in min(requirement, key=len):
-                    self.rules_by_atom.setdefault(atom, set()).add(number)
+                waking = min(requirement, key=len)
+                for atom in waking:
+                    rules_by_atom.setdefault(atom, []).append(number)
+                rest = tuple(clause for clause in requirement if clause is not waking)
+            self._checks.append((rest, compiler.compile(tree)))
         self.rules = tuple(compiled)
+        self.rules_by_atom = {atom: tuple(numbers) for atom, numbers in rules_by_atom.items()}
         self.always = [i for i, rule in enumerate(self.rules) if rule.always]
         self.waking_atoms = frozenset(self.rules_by_atom)
         self.entity_atoms = frozenset(self.entities_by_atom)
-        self.or_index: dict[int, OrIndex] = {}
-        seen: set[int] = set()
-        for rule in self.rules:
-            for node in _or_nodes(rule.query, seen):
-                self.or_index[id(node)] = build_or_index(node, self.term_atoms)
 
     @property
     def atoms(self) -> int:
@@ -256,19 +255,7 @@ class RuleSet:
     def scan(self, title: str, text: str, lang: str | None, source: str | None) -> ArticleScan:
         words = index_words(title, text)
         atoms = self.scanner.scan(words.words)
-        return ArticleScan(
-            title,
-            text,
-            lang,
-            source,
-            words,
-            atoms,
-            frozenset(atoms),
-            self.term_atoms,
-            self.entity_index,
-            self.or_index,
-            self.shared,
-        )
+        return ArticleScan(self.vocabulary, title, text, lang, source, words, atoms)
 
     def analyse(
         self, title: str, text: str, lang: str | None, source: str | None = None
@@ -277,30 +264,29 @@ class RuleSet:
         scan = self.scan(title, text, lang, source)
         present = scan.present
         woken: set[int] = set(self.always)
+        rules_by_atom = self.rules_by_atom
         for atom in present & self.waking_atoms:
-            woken.update(self.rules_by_atom[atom])
+            woken.update(rules_by_atom[atom])
+        checks = self._checks
+        matches: list[RuleMatch] = []
+        for number in sorted(woken):
+            rest, evaluate = checks[number]
+            for clause in rest:
+                if clause.isdisjoint(present):
+                    break
+            else:
+                found = evaluate(scan)
+                if found is not None:
+                    matches.append(RuleMatch(self.rules[number].config, scan.explain(found)))
         found_entities: set[int] = set()
         for atom in present & self.entity_atoms:
             found_entities.update(self.entities_by_atom[atom])
-        matches: list[RuleMatch] = []
-        for number in sorted(woken):
-            rule = self.rules[number]
-            possible = True
-            for clause in rule.requirement:
-                if clause.isdisjoint(present):
-                    possible = False
-                    break
-            if not possible:
-                continue
-            hits = scan.evaluate(rule.query)
-            if hits is not None:
-                matches.append(RuleMatch(rule.config, explain(hits)))
         entities: list[EntityFound] = []
         for number in sorted(found_entities):
-            entity = self.entities[number]
-            entity_hits = scan.entity_hits(entity)
-            if entity_hits:
-                entities.append(EntityFound(entity.name, entity.kind, explain(entity_hits)))
+            places = scan.entity(number)
+            if places:
+                entity = self.entities[number]
+                entities.append(EntityFound(entity.name, entity.kind, scan.explain(places)))
         return Analysis(matches, entities)
 
     def match(
@@ -308,24 +294,3 @@ class RuleSet:
     ) -> list[RuleMatch]:
         """The rules that match this article, in configuration order."""
         return self.analyse(title, text, lang, source).matches
-
-
-def _or_nodes(node: Node, seen: set[int]) -> list[Or]:
-    """Every OR in the tree with enough terms for an index to pay (shared groups once)."""
-    if id(node) in seen:
-        return []
-    seen.add(id(node))
-    found: list[Or] = []
-    if isinstance(node, Or):
-        if sum(isinstance(child, Term) for child in node.children) >= 4:
-            found.append(node)
-        for child in node.children:
-            found.extend(_or_nodes(child, seen))
-    elif isinstance(node, And):
-        for child in node.children:
-            found.extend(_or_nodes(child, seen))
-    elif isinstance(node, Not | Scope):
-        found.extend(_or_nodes(node.child, seen))
-    elif isinstance(node, Near):
-        found.extend(_or_nodes(node.left, seen) + _or_nodes(node.right, seen))
-    return found

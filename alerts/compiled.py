@@ -1,0 +1,291 @@
+"""Query trees compiled into closures over an article's occurrences (alerts.occurrences).
+
+Walking a tree per article means an isinstance chain per node for every woken rule; compiled,
+each node is one call that already knows its kind, its scope (`title:` applies to the terms
+beneath it) and its term ids. Nodes several rules share (a term group, `entity:#sanctioned`)
+are worked out once per article and remembered in the scan's memo.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+
+from alerts.matcher import EntityIndex
+from alerts.occurrences import EMPTY, ArticleScan, Found, Occurrence, Vocabulary
+from alerts.query import (
+    And,
+    EntityRef,
+    FieldName,
+    GroupRef,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    Scope,
+    Source,
+    Term,
+)
+
+Evaluator = Callable[[ArticleScan], Found]
+
+# NEAR finds a phrase that ends before a word by looking back this many words past the
+# distance for where it starts: phrases are never nearly this long.
+_MAX_PHRASE = 64
+# An OR with this many terms looks its terms up from the atoms that occurred (a group of 40
+# names for China, of which an article uses two), not one by one.
+_INDEXED_OR = 4
+
+
+class Compiler:
+    """Compiles the trees of one rule set; shared nodes are compiled (and memoised) once."""
+
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        entities: EntityIndex,
+        shared: frozenset[int],
+    ) -> None:
+        self._vocabulary = vocabulary
+        self._entities = entities
+        self._numbers = {entity.name: n for n, entity in enumerate(vocabulary.entities)}
+        self._shared = shared
+        self._memoised: dict[tuple[object, FieldName | None], Evaluator] = {}
+
+    def compile(self, node: Node, scope: FieldName | None = None) -> Evaluator:
+        if id(node) in self._shared:
+            return self._memoise((id(node), scope), lambda: self._compile(node, scope))
+        return self._compile(node, scope)
+
+    def _memoise(
+        self, key: tuple[object, FieldName | None], build: Callable[[], Evaluator]
+    ) -> Evaluator:
+        found = self._memoised.get(key)
+        if found is None:
+            inner = build()
+            slot = len(self._memoised)
+
+            def found(scan: ArticleScan) -> Found:
+                memo = scan.memo
+                if slot in memo:
+                    return memo[slot]
+                result = memo[slot] = inner(scan)
+                return result
+
+            self._memoised[key] = found
+        return found
+
+    def _compile(self, node: Node, scope: FieldName | None) -> Evaluator:
+        if isinstance(node, Term):
+            return _term(self._vocabulary.ids[node], scope)
+        if isinstance(node, And):
+            return _all([self.compile(child, scope) for child in node.children])
+        if isinstance(node, Or):
+            return self._or(node, scope)
+        if isinstance(node, Not):
+            return _not(self.compile(node.child, scope))
+        if isinstance(node, Near):
+            return _near(
+                self.compile(node.left, scope),
+                self.compile(node.right, scope),
+                node.distance,
+                node.ordered,
+                isinstance(node.left, Near),
+                isinstance(node.right, Near),
+            )
+        if isinstance(node, Scope):
+            return self.compile(node.child, node.field)
+        if isinstance(node, Lang):
+            return _lang(node.code)
+        if isinstance(node, Source):
+            return _source(node)
+        if isinstance(node, EntityRef):
+            numbers = tuple(self._numbers[e.name] for e in self._entities.get(node, ()))
+            # `entity:#official` in 500 rules is one tag: worked out once per article.
+            return self._memoise((numbers, scope), lambda: _entities(numbers, scope))
+        assert not isinstance(node, GroupRef), "groups are resolved when rules are compiled"
+        raise TypeError(f"unknown query node {node!r}")
+
+    def _or(self, node: Or, scope: FieldName | None) -> Evaluator:
+        terms = [child for child in node.children if isinstance(child, Term)]
+        others = [self.compile(c, scope) for c in node.children if not isinstance(c, Term)]
+        if len(terms) < _INDEXED_OR:
+            return _any([self.compile(child, scope) for child in node.children])
+        by_atom: dict[int, list[Evaluator]] = {}
+        for term in terms:
+            term_id = self._vocabulary.ids[term]
+            by_atom.setdefault(self._vocabulary.atoms[term_id][0], []).append(
+                self.compile(term, scope)
+            )
+        return _indexed_any({atom: tuple(fs) for atom, fs in by_atom.items()}, others)
+
+
+def _term(term_id: int, scope: FieldName | None) -> Evaluator:
+    if scope is None:
+
+        def unscoped(scan: ArticleScan) -> Found:
+            return scan.term(term_id) or None
+
+        return unscoped
+    in_title = scope == "title"
+
+    def scoped(scan: ArticleScan) -> Found:
+        title_words = scan.words.title_words
+        found = [o for o in scan.term(term_id) if (o[0] < title_words) is in_title]
+        return found or None
+
+    return scoped
+
+
+def _entities(numbers: tuple[int, ...], scope: FieldName | None) -> Evaluator:
+    in_title = scope == "title"
+
+    def entities(scan: ArticleScan) -> Found:
+        found: list[Occurrence] = []
+        for number in numbers:
+            found += scan.entity(number)
+        if scope is not None:
+            title_words = scan.words.title_words
+            found = [o for o in found if (o[0] < title_words) is in_title]
+        return found or None
+
+    return entities
+
+
+def _all(children: list[Evaluator]) -> Evaluator:
+    def every(scan: ArticleScan) -> Found:
+        collected: list[Occurrence] = []
+        for child in children:
+            found = child(scan)
+            if found is None:
+                return None
+            collected += found
+        return collected
+
+    return every
+
+
+def _any(children: list[Evaluator]) -> Evaluator:
+    def some(scan: ArticleScan) -> Found:
+        collected: list[Occurrence] | None = None
+        for child in children:
+            found = child(scan)
+            if found is not None:
+                if collected is None:
+                    collected = list(found)
+                else:
+                    collected += found
+        return collected
+
+    return some
+
+
+def _indexed_any(by_atom: dict[int, tuple[Evaluator, ...]], others: list[Evaluator]) -> Evaluator:
+    atoms = frozenset(by_atom)
+
+    def some(scan: ArticleScan) -> Found:
+        collected: list[Occurrence] | None = None
+        for atom in atoms & scan.present:
+            for child in by_atom[atom]:
+                found = child(scan)
+                if found is not None:
+                    if collected is None:
+                        collected = list(found)
+                    else:
+                        collected += found
+        for child in others:
+            found = child(scan)
+            if found is not None:
+                if collected is None:
+                    collected = list(found)
+                else:
+                    collected += found
+        return collected
+
+    return some
+
+
+def _not(child: Evaluator) -> Evaluator:
+    def negated(scan: ArticleScan) -> Found:
+        return EMPTY if child(scan) is None else None
+
+    return negated
+
+
+def _lang(code: str) -> Evaluator:
+    def language(scan: ArticleScan) -> Found:
+        return EMPTY if scan.lang == code else None
+
+    return language
+
+
+def _source(node: Source) -> Evaluator:
+    def source(scan: ArticleScan) -> Found:
+        return EMPTY if node.accepts(scan.source) else None
+
+    return source
+
+
+def _near(
+    left_of: Evaluator,
+    right_of: Evaluator,
+    distance: int,
+    ordered: bool,
+    left_is_near: bool,
+    right_is_near: bool,
+) -> Evaluator:
+    def near(scan: ArticleScan) -> Found:
+        left = left_of(scan)
+        if not left:
+            return None
+        right = right_of(scan)
+        if not right:
+            return None
+        used = _pairs(left, right, distance, ordered, scan.words.title_words)
+        if not used:
+            return None
+        # A side that is itself a NEAR brings the words that made it match ("China" in
+        # (China NEAR/20 Russia) NEAR/20 drones), or the explanation would lose them.
+        if left_is_near:
+            used.update(dict.fromkeys(left))
+        if right_is_near:
+            used.update(dict.fromkeys(right))
+        return list(used)
+
+    return near
+
+
+def _pairs(
+    left: Sequence[Occurrence],
+    right: Sequence[Occurrence],
+    distance: int,
+    ordered: bool,
+    title_words: int,
+) -> dict[Occurrence, None]:
+    """The occurrences of both sides within `distance` words of one another (an ordered set)."""
+    used: dict[Occurrence, None] = {}
+    # Right-hand occurrences by first word, so each left one looks only at its window.
+    by_first = sorted(right)
+    firsts = [o[0] for o in by_first]
+    for a in left:
+        a_first, a_last, _ = a
+        a_title = a_first < title_words
+        # b after a: a.last < b.first <= a.last + distance
+        lo = bisect.bisect_right(firsts, a_last)
+        hi = bisect.bisect_right(firsts, a_last + distance)
+        for b in by_first[lo:hi]:
+            if (b[0] < title_words) is a_title:
+                used[a] = None
+                used[b] = None
+        if ordered:
+            continue
+        # b before a: b.last < a.first <= b.last + distance; phrases are short, so look
+        # from a.first - distance - MAX_PHRASE on and check b.last exactly.
+        lo = bisect.bisect_left(firsts, a_first - distance - _MAX_PHRASE)
+        hi = bisect.bisect_left(firsts, a_first)
+        for b in by_first[lo:hi]:
+            if (b[0] < title_words) is a_title and b[1] < a_first <= b[1] + distance:
+                used[a] = None
+                used[b] = None
+    return used

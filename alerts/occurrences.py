@@ -1,0 +1,186 @@
+"""One article as the compiled rules see it: where each term and entity occurs, by word position.
+
+Rules are evaluated on occurrences, `(first word, last word, label)` tuples, not on `Hit`s: of
+the rules an article wakes, many fail, and a rule that matches through a group names dozens
+of places of which the explanation keeps ten per term. Hits, with their character offsets and
+the words as written, are made only for what `explain` keeps, once per place.
+
+A label is a term's id in the `Vocabulary` (0, 1, ...) or, for a watchlisted entity, -1 - its
+number: an entity hit says the entity's name where a term hit says the term as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from alerts.hits import Hit
+from alerts.matcher import CompiledEntity, lang_key
+from alerts.query import Term
+from alerts.tokens import Words
+
+Occurrence = tuple[int, int, int]  # first word, last word, label
+# What a query node evaluates to: the occurrences that make it match, or None when it does not.
+Found = Sequence[Occurrence] | None
+EMPTY: tuple[Occurrence, ...] = ()
+
+# Enough positions to show and highlight a term; an article repeating it 200 times says no more.
+MAX_HITS_PER_TERM = 10
+
+
+@dataclass
+class Vocabulary:
+    """Every distinct term of the rules, groups and aliases, with its id and its atoms."""
+
+    terms: list[Term] = field(default_factory=list)
+    atoms: list[tuple[int, ...]] = field(default_factory=list)
+    ids: dict[Term, int] = field(default_factory=dict)
+    entities: list[CompiledEntity] = field(default_factory=list)
+    # Per entity: the ids of its aliases.
+    aliases: list[tuple[int, ...]] = field(default_factory=list)
+
+    def label_name(self, label: int) -> str:
+        return self.terms[label].source if label >= 0 else self.entities[-1 - label].name
+
+
+class ArticleScan:
+    """An article's words and atom positions, and the occurrences worked out so far."""
+
+    __slots__ = (
+        "_entities",
+        "_hits",
+        "_names",
+        "_terms",
+        "_vocabulary",
+        "atoms",
+        "lang",
+        "memo",
+        "present",
+        "source",
+        "text",
+        "title",
+        "words",
+    )
+
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        title: str,
+        text: str,
+        lang: str | None,
+        source: str | None,
+        words: Words,
+        atoms: dict[int, list[int]],
+    ) -> None:
+        self.title = title
+        self.text = text
+        self.lang = lang_key(lang)
+        self.source = source
+        self.words = words
+        self.atoms = atoms
+        self.present = frozenset(atoms)  # for fast intersections with rules' clauses
+        # Results of nodes several rules share (term groups, entity tags), per article.
+        self.memo: dict[int, Found] = {}
+        self._vocabulary = vocabulary
+        self._terms: dict[int, list[Occurrence]] = {}
+        self._entities: dict[int, list[Occurrence]] = {}
+        self._hits: dict[Occurrence, Hit] = {}
+        self._names: dict[int, str] = {}
+
+    @property
+    def title_words(self) -> int:
+        return self.words.title_words
+
+    def term(self, term_id: int) -> list[Occurrence]:
+        """Every occurrence of the term, in reading order."""
+        found = self._terms.get(term_id)
+        if found is None:
+            found = self._terms[term_id] = self._find(term_id)
+        return found
+
+    def _find(self, term_id: int) -> list[Occurrence]:
+        atoms = self._vocabulary.atoms[term_id]
+        positions = self.atoms.get(atoms[0])
+        if positions is None:
+            return []
+        size = len(atoms)
+        if size == 1:
+            return [(p, p, term_id) for p in positions]
+        # A phrase: every further word must be its atom, and it may not run from title to text.
+        rest = [self.atoms.get(atom) for atom in atoms[1:]]
+        if any(r is None for r in rest):
+            return []
+        followers = [frozenset(r) for r in rest if r is not None]
+        title_words = self.words.title_words
+        found: list[Occurrence] = []
+        for first in positions:
+            last = first + size - 1
+            if first < title_words <= last:
+                continue
+            if all(first + k + 1 in at for k, at in enumerate(followers)):
+                found.append((first, last, term_id))
+        return found
+
+    def entity(self, number: int) -> list[Occurrence]:
+        """Where a watchlisted entity is named: one place per start word, the longest alias."""
+        found = self._entities.get(number)
+        if found is None:
+            longest: dict[int, int] = {}
+            for term_id in self._vocabulary.aliases[number]:
+                for first, last, _ in self.term(term_id):
+                    if longest.get(first, -1) < last:
+                        longest[first] = last
+            label = -1 - number
+            found = [(first, longest[first], label) for first in sorted(longest)]
+            self._entities[number] = found
+        return found
+
+    def explain(self, found: Sequence[Occurrence]) -> tuple[Hit, ...]:
+        """Distinct hits in reading order (title first), at most MAX_HITS_PER_TERM per term.
+
+        Where several terms found the same words ("Chinese" and "chines*"), the first says it.
+        """
+        unique: dict[tuple[int, int, int], Occurrence] = {}
+        for occurrence in found:
+            first, last, label = occurrence
+            unique.setdefault((first, last, label if label < 0 else 0), occurrence)
+        name = self._name
+        ordered = sorted(unique.values(), key=lambda o: (o[0], o[1], name(o[2])))
+        kept: list[Hit] = []
+        counts: dict[str, int] = {}
+        for occurrence in ordered:
+            term = name(occurrence[2])
+            seen = counts.get(term, 0)
+            if seen < MAX_HITS_PER_TERM:
+                kept.append(self.hit(occurrence))
+                counts[term] = seen + 1
+        return tuple(kept)
+
+    def _name(self, label: int) -> str:
+        found = self._names.get(label)
+        if found is None:
+            found = self._names[label] = self._vocabulary.label_name(label)
+        return found
+
+    def hit(self, occurrence: Occurrence) -> Hit:
+        """The occurrence as a Hit: offsets and words as written in the title or text."""
+        made = self._hits.get(occurrence)
+        if made is None:
+            first, last, label = occurrence
+            words = self.words
+            in_title = first < words.title_words
+            start, end = words.starts[first], words.ends[last]
+            found = (self.title if in_title else self.text)[start:end]
+            name = self._name(label)
+            made = Hit(
+                name,
+                "title" if in_title else "text",
+                start,
+                end,
+                found,
+                name if label < 0 else None,
+                first,
+                last,
+            )
+            self._hits[occurrence] = made
+        return made
