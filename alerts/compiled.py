@@ -52,6 +52,7 @@ class Compiler:
         self._numbers = {entity.name: n for n, entity in enumerate(vocabulary.entities)}
         self._shared = shared
         self._memoised: dict[tuple[object, FieldName | None], Evaluator] = {}
+        self._terms: dict[tuple[int, FieldName | None], Evaluator] = {}
 
     def compile(self, node: Node, scope: FieldName | None = None) -> Evaluator:
         if id(node) in self._shared:
@@ -78,7 +79,13 @@ class Compiler:
 
     def _compile(self, node: Node, scope: FieldName | None) -> Evaluator:
         if isinstance(node, Term):
-            return _term(self._vocabulary.ids[node], scope)
+            # One function per term and scope, whichever rules use it: thousands of rules
+            # would otherwise hold thousands of copies.
+            term_id = self._vocabulary.ids[node]
+            found = self._terms.get((term_id, scope))
+            if found is None:
+                found = self._terms[(term_id, scope)] = _term(term_id, scope)
+            return found
         if isinstance(node, And):
             return _all([self.compile(child, scope) for child in node.children])
         if isinstance(node, Or):

@@ -22,10 +22,6 @@ from alerts.hits import Hit
 from alerts.query import EntityRef, Term
 from db.text import fold
 
-# Automaton values: atom id << _LENGTH_BITS | pattern length (capped at _MAX_KEY).
-_LENGTH_BITS = 10
-_MAX_KEY = (1 << _LENGTH_BITS) - 1
-
 
 def lang_key(lang: str | None) -> str | None:
     """The primary language subtag, lower case: `pt-BR` and `pt_br` are both `pt`."""
@@ -73,8 +69,7 @@ class Scanner:
         found = self._atoms.get(key)
         if found is None:
             found = self._atoms[key] = len(self._atoms)
-            # The value carries the key's length, so a hit's start needs no lookup.
-            self._automaton.add_word(key, (found << _LENGTH_BITS) | min(len(key), _MAX_KEY))
+            self._automaton.add_word(key, found)
             self._built = False
         return found
 
@@ -100,33 +95,20 @@ class Scanner:
                 places[word] = [position]
             else:
                 known.append(position)
-        distinct = list(places)
-        joined = " " + " ".join(distinct) + " "
-        # Offset of the space in front of each word -> the word (accumulate gives one offset
-        # more than there are words: where a next word would start).
-        offsets = accumulate((len(w) + 1 for w in distinct), initial=0)
-        starts = dict(zip(offsets, distinct, strict=False))
+        joined = " " + " ".join(places) + " "
+        # Offset of the space in front of each distinct word -> where the word occurs.
+        offsets = accumulate((len(w) + 1 for w in places), initial=0)
+        at_offset = dict(zip(offsets, places.values(), strict=False))
         found: dict[int, list[int]] = {}
-        several: set[int] = set()  # prefix atoms found in more than one distinct word
-        for end, value in self._automaton.iter(joined):
-            length = value & _MAX_KEY
-            if length == _MAX_KEY:  # a very long word: its length did not fit
-                length = len(self._keys[value >> _LENGTH_BITS])
-            positions = places[starts[end - length + 1]]
-            atom = value >> _LENGTH_BITS
+        several: list[int] = []  # prefix atoms that start more than one distinct word
+        for end, atom in self._automaton.iter(joined):
+            positions = at_offset[joined.rfind(" ", 0, end)]
             known = found.get(atom)
             if known is None:
                 found[atom] = positions  # shared with `places`: never changed in place
             else:
                 found[atom] = known + positions
-                several.add(atom)
+                several.append(atom)
         for atom in several:
             found[atom].sort()
         return found
-
-    @property
-    def _keys(self) -> list[str]:
-        keys = [""] * len(self._atoms)
-        for key, atom in self._atoms.items():
-            keys[atom] = key
-        return keys

@@ -126,7 +126,10 @@ class ArticleScan:
         found = self._entities.get(number)
         if found is None:
             longest: dict[int, int] = {}
-            for term_id in self._vocabulary.aliases[number]:
+            vocabulary = self._vocabulary
+            for term_id in vocabulary.aliases[number]:
+                if vocabulary.atoms[term_id][0] not in self.atoms:
+                    continue  # the usual case: an article names few of the watchlist's aliases
                 for first, last, _ in self.term(term_id):
                     if longest.get(first, -1) < last:
                         longest[first] = last
@@ -138,22 +141,23 @@ class ArticleScan:
     def explain(self, found: Sequence[Occurrence]) -> tuple[Hit, ...]:
         """Distinct hits in reading order (title first), at most MAX_HITS_PER_TERM per term.
 
-        Where several terms found the same words ("Chinese" and "chines*"), the first says it.
+        Where several terms found the same words ("Chinese" and "chines*"), one says it: the
+        one the rules named first; an entity's hit there is kept beside it.
         """
-        unique: dict[tuple[int, int, int], Occurrence] = {}
-        for occurrence in found:
-            first, last, label = occurrence
-            unique.setdefault((first, last, label if label < 0 else 0), occurrence)
-        name = self._name
-        ordered = sorted(unique.values(), key=lambda o: (o[0], o[1], name(o[2])))
         kept: list[Hit] = []
-        counts: dict[str, int] = {}
-        for occurrence in ordered:
-            term = name(occurrence[2])
-            seen = counts.get(term, 0)
+        counts: dict[int, int] = {}
+        term_span = (-1, -1)
+        # Sorted by (first, last, label): a place's entity hits (labels < 0), then its terms.
+        for occurrence in sorted(set(found)):
+            first, last, label = occurrence
+            if label >= 0:
+                if (first, last) == term_span:
+                    continue
+                term_span = (first, last)
+            seen = counts.get(label, 0)
             if seen < MAX_HITS_PER_TERM:
                 kept.append(self.hit(occurrence))
-                counts[term] = seen + 1
+                counts[label] = seen + 1
         return tuple(kept)
 
     def _name(self, label: int) -> str:

@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from alerts.compiled import Compiler, Evaluator
 from alerts.config import EntityConfig, GroupDefinition, RuleConfig
 from alerts.groups import GroupResolver
@@ -38,6 +40,7 @@ from alerts.query import (
 )
 from alerts.requirement import Requirement, TreeFacts
 from alerts.tokens import index_words, tokenise
+from alerts.wake import WakeIndex
 
 __all__ = [
     "MAX_HITS_PER_TERM",
@@ -67,13 +70,8 @@ class RuleError(ValueError):
 class CompiledRule:
     config: RuleConfig
     query: Node
-    # Clauses of atoms that must all occur for the rule to match (alerts.matcher.TreeFacts);
-    # none: it can match without any term, so it is evaluated for every article.
-    requirement: Requirement
-
-    @property
-    def always(self) -> bool:
-        return not self.requirement
+    # It can match without any term (`lang:de AND NOT x`), so it is evaluated for every article.
+    always: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,25 +222,16 @@ class RuleSet:
         for term in frozenset().union(*(facts.terms(tree) for _, tree in trees)):
             register(term)
         compiler = Compiler(vocabulary, self.entity_index, self.shared)
-        # Each rule is woken by its rarest-looking clause (the one with the fewest atoms) and
-        # evaluated only if every other clause has an atom in the article too.
-        rules_by_atom: dict[int, list[int]] = {}
         compiled: list[CompiledRule] = []
-        self._checks: list[tuple[tuple[frozenset[int], ...], Evaluator]] = []
-        for number, (config, tree) in enumerate(trees):
+        requirements: list[Requirement] = []
+        self._evaluators: list[Evaluator] = []
+        for config, tree in trees:
             requirement = facts.requirement(tree, first_atom)
-            compiled.append(CompiledRule(config, tree, requirement))
-            rest = requirement
-            if requirement:
-                waking = min(requirement, key=len)
-                for atom in waking:
-                    rules_by_atom.setdefault(atom, []).append(number)
-                rest = tuple(clause for clause in requirement if clause is not waking)
-            self._checks.append((rest, compiler.compile(tree)))
+            requirements.append(requirement)
+            compiled.append(CompiledRule(config, tree, not requirement))
+            self._evaluators.append(compiler.compile(tree))
         self.rules = tuple(compiled)
-        self.rules_by_atom = {atom: tuple(numbers) for atom, numbers in rules_by_atom.items()}
-        self.always = [i for i, rule in enumerate(self.rules) if rule.always]
-        self.waking_atoms = frozenset(self.rules_by_atom)
+        self.wake = WakeIndex(requirements, len(self.scanner))
         self.entity_atoms = frozenset(self.entities_by_atom)
 
     @property
@@ -257,27 +246,23 @@ class RuleSet:
         atoms = self.scanner.scan(words.words)
         return ArticleScan(self.vocabulary, title, text, lang, source, words, atoms)
 
+    def candidates(self, scan: ArticleScan) -> list[int]:
+        """The rules worth evaluating for this article (all their clauses hold), in order."""
+        present = np.fromiter(scan.atoms, dtype=np.int64, count=len(scan.atoms))
+        return self.wake.candidates(present, scan.present)
+
     def analyse(
         self, title: str, text: str, lang: str | None, source: str | None = None
     ) -> Analysis:
         """The rules matching this article (configuration order) and the entities it names."""
         scan = self.scan(title, text, lang, source)
-        present = scan.present
-        woken: set[int] = set(self.always)
-        rules_by_atom = self.rules_by_atom
-        for atom in present & self.waking_atoms:
-            woken.update(rules_by_atom[atom])
-        checks = self._checks
+        evaluators = self._evaluators
         matches: list[RuleMatch] = []
-        for number in sorted(woken):
-            rest, evaluate = checks[number]
-            for clause in rest:
-                if clause.isdisjoint(present):
-                    break
-            else:
-                found = evaluate(scan)
-                if found is not None:
-                    matches.append(RuleMatch(self.rules[number].config, scan.explain(found)))
+        for number in self.candidates(scan):
+            found = evaluators[number](scan)
+            if found is not None:
+                matches.append(RuleMatch(self.rules[number].config, scan.explain(found)))
+        present = scan.present
         found_entities: set[int] = set()
         for atom in present & self.entity_atoms:
             found_entities.update(self.entities_by_atom[atom])
