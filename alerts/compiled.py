@@ -12,7 +12,14 @@ import bisect
 from collections.abc import Callable, Sequence
 
 from alerts.matcher import EntityIndex
-from alerts.occurrences import EMPTY, ArticleScan, Found, Occurrence, Vocabulary
+from alerts.occurrences import (
+    EMPTY,
+    MAX_HITS_PER_TERM,
+    ArticleScan,
+    Found,
+    Occurrence,
+    Vocabulary,
+)
 from alerts.query import (
     And,
     EntityRef,
@@ -51,16 +58,19 @@ class Compiler:
         self._entities = entities
         self._numbers = {entity.name: n for n, entity in enumerate(vocabulary.entities)}
         self._shared = shared
-        self._memoised: dict[tuple[object, FieldName | None], Evaluator] = {}
-        self._terms: dict[tuple[int, FieldName | None], Evaluator] = {}
+        self._memoised: dict[tuple[object, FieldName | None, bool], Evaluator] = {}
+        self._terms: dict[tuple[int, FieldName | None, bool], Evaluator] = {}
 
-    def compile(self, node: Node, scope: FieldName | None = None) -> Evaluator:
+    def compile(self, node: Node, scope: FieldName | None = None, whole: bool = False) -> Evaluator:
+        """`node` as a function of the article. `whole`: every occurrence is needed (beneath a
+        NEAR); elsewhere a term's first MAX_HITS_PER_TERM are all an explanation can show."""
         if id(node) in self._shared:
-            return self._memoise((id(node), scope), lambda: self._compile(node, scope))
-        return self._compile(node, scope)
+            key = (id(node), scope, whole)
+            return self._memoise(key, lambda: self._compile(node, scope, whole))
+        return self._compile(node, scope, whole)
 
     def _memoise(
-        self, key: tuple[object, FieldName | None], build: Callable[[], Evaluator]
+        self, key: tuple[object, FieldName | None, bool], build: Callable[[], Evaluator]
     ) -> Evaluator:
         found = self._memoised.get(key)
         if found is None:
@@ -77,32 +87,36 @@ class Compiler:
             self._memoised[key] = found
         return found
 
-    def _compile(self, node: Node, scope: FieldName | None) -> Evaluator:
+    def _compile(self, node: Node, scope: FieldName | None, whole: bool) -> Evaluator:
         if isinstance(node, Term):
             # One function per term and scope, whichever rules use it: thousands of rules
             # would otherwise hold thousands of copies.
             term_id = self._vocabulary.ids[node]
-            found = self._terms.get((term_id, scope))
+            key = (term_id, scope, whole)
+            found = self._terms.get(key)
             if found is None:
-                found = self._terms[(term_id, scope)] = _term(term_id, scope)
+                first_atom = self._vocabulary.atoms[term_id][0]
+                found = self._terms[key] = _term(term_id, first_atom, scope, whole)
             return found
         if isinstance(node, And):
-            return _all([self.compile(child, scope) for child in node.children])
+            # Cheap tests first: `... AND lang:ru` fails most articles without its terms.
+            children = sorted(node.children, key=_cost)
+            return _all([self.compile(child, scope, whole) for child in children])
         if isinstance(node, Or):
-            return self._or(node, scope)
+            return self._or(node, scope, whole)
         if isinstance(node, Not):
             return _not(self.compile(node.child, scope))
         if isinstance(node, Near):
             return _near(
-                self.compile(node.left, scope),
-                self.compile(node.right, scope),
+                self.compile(node.left, scope, True),
+                self.compile(node.right, scope, True),
                 node.distance,
                 node.ordered,
                 isinstance(node.left, Near),
                 isinstance(node.right, Near),
             )
         if isinstance(node, Scope):
-            return self.compile(node.child, node.field)
+            return self.compile(node.child, node.field, whole)
         if isinstance(node, Lang):
             return _lang(node.code)
         if isinstance(node, Source):
@@ -110,51 +124,81 @@ class Compiler:
         if isinstance(node, EntityRef):
             numbers = tuple(self._numbers[e.name] for e in self._entities.get(node, ()))
             # `entity:#official` in 500 rules is one tag: worked out once per article.
-            return self._memoise((numbers, scope), lambda: _entities(numbers, scope))
+            tag = (numbers, scope, whole)
+            return self._memoise(tag, lambda: _entities(numbers, scope, whole))
         assert not isinstance(node, GroupRef), "groups are resolved when rules are compiled"
         raise TypeError(f"unknown query node {node!r}")
 
-    def _or(self, node: Or, scope: FieldName | None) -> Evaluator:
+    def _or(self, node: Or, scope: FieldName | None, whole: bool) -> Evaluator:
         terms = [child for child in node.children if isinstance(child, Term)]
-        others = [self.compile(c, scope) for c in node.children if not isinstance(c, Term)]
+        others = [self.compile(c, scope, whole) for c in node.children if not isinstance(c, Term)]
         if len(terms) < _INDEXED_OR:
-            return _any([self.compile(child, scope) for child in node.children])
+            return _any([self.compile(child, scope, whole) for child in node.children])
         by_atom: dict[int, list[Evaluator]] = {}
         for term in terms:
             term_id = self._vocabulary.ids[term]
             by_atom.setdefault(self._vocabulary.atoms[term_id][0], []).append(
-                self.compile(term, scope)
+                self.compile(term, scope, whole)
             )
         return _indexed_any({atom: tuple(fs) for atom, fs in by_atom.items()}, others)
 
 
-def _term(term_id: int, scope: FieldName | None) -> Evaluator:
+def _cost(node: Node) -> int:
+    """A rough rank of what evaluating a node costs, for ordering the tests of an AND."""
+    if isinstance(node, Lang | Source):
+        return 0
+    if isinstance(node, Not) and isinstance(node.child, Term):
+        return 1
+    if isinstance(node, Term):
+        return 2
+    if isinstance(node, Near):
+        return 4
+    return 3
+
+
+def _term(term_id: int, first_atom: int, scope: FieldName | None, whole: bool) -> Evaluator:
+    # Most terms of a woken rule are not in the article: one set lookup says so.
     if scope is None:
+        if whole:
 
-        def unscoped(scan: ArticleScan) -> Found:
-            return scan.term(term_id) or None
+            def every_place(scan: ArticleScan) -> Found:
+                if first_atom not in scan.present:
+                    return None
+                return scan.term(term_id) or None
 
-        return unscoped
+            return every_place
+
+        def first_places(scan: ArticleScan) -> Found:
+            if first_atom not in scan.present:
+                return None
+            return scan.first_places(term_id) or None
+
+        return first_places
     in_title = scope == "title"
+    upto = None if whole else MAX_HITS_PER_TERM
 
     def scoped(scan: ArticleScan) -> Found:
+        if first_atom not in scan.present:
+            return None
         title_words = scan.words.title_words
         found = [o for o in scan.term(term_id) if (o[0] < title_words) is in_title]
-        return found or None
+        return found[:upto] or None
 
     return scoped
 
 
-def _entities(numbers: tuple[int, ...], scope: FieldName | None) -> Evaluator:
+def _entities(numbers: tuple[int, ...], scope: FieldName | None, whole: bool) -> Evaluator:
     in_title = scope == "title"
+    upto = None if whole else MAX_HITS_PER_TERM
 
     def entities(scan: ArticleScan) -> Found:
         found: list[Occurrence] = []
         for number in numbers:
-            found += scan.entity(number)
-        if scope is not None:
-            title_words = scan.words.title_words
-            found = [o for o in found if (o[0] < title_words) is in_title]
+            places = scan.entity(number)
+            if scope is not None:
+                title_words = scan.words.title_words
+                places = [o for o in places if (o[0] < title_words) is in_title]
+            found += places[:upto]
         return found or None
 
     return entities

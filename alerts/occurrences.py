@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from alerts.hits import Hit
-from alerts.matcher import CompiledEntity, lang_key
+from alerts.matcher import AtomPositions, CompiledEntity, lang_key
 from alerts.query import Term
 from alerts.tokens import Words
 
@@ -48,6 +48,7 @@ class ArticleScan:
 
     __slots__ = (
         "_entities",
+        "_heads",
         "_hits",
         "_names",
         "_terms",
@@ -70,7 +71,7 @@ class ArticleScan:
         lang: str | None,
         source: str | None,
         words: Words,
-        atoms: dict[int, list[int]],
+        atoms: AtomPositions,
     ) -> None:
         self.title = title
         self.text = text
@@ -78,11 +79,12 @@ class ArticleScan:
         self.source = source
         self.words = words
         self.atoms = atoms
-        self.present = frozenset(atoms)  # for fast intersections with rules' clauses
+        self.present = atoms.present  # for fast intersections with rules' clauses
         # Results of nodes several rules share (term groups, entity tags), per article.
         self.memo: dict[int, Found] = {}
         self._vocabulary = vocabulary
         self._terms: dict[int, list[Occurrence]] = {}
+        self._heads: dict[int, list[Occurrence]] = {}
         self._entities: dict[int, list[Occurrence]] = {}
         self._hits: dict[Occurrence, Hit] = {}
         self._names: dict[int, str] = {}
@@ -96,6 +98,16 @@ class ArticleScan:
         found = self._terms.get(term_id)
         if found is None:
             found = self._terms[term_id] = self._find(term_id)
+        return found
+
+    def first_places(self, term_id: int) -> list[Occurrence]:
+        """The first MAX_HITS_PER_TERM occurrences: all an explanation shows of a term."""
+        found = self._heads.get(term_id)
+        if found is None:
+            found = self.term(term_id)
+            if len(found) > MAX_HITS_PER_TERM:
+                found = found[:MAX_HITS_PER_TERM]
+            self._heads[term_id] = found
         return found
 
     def _find(self, term_id: int) -> list[Occurrence]:
@@ -144,21 +156,21 @@ class ArticleScan:
         Where several terms found the same words ("Chinese" and "chines*"), one says it: the
         one the rules named first; an entity's hit there is kept beside it.
         """
-        kept: list[Hit] = []
-        counts: dict[int, int] = {}
-        term_span = (-1, -1)
+        unique = sorted(set(found))
         # Sorted by (first, last, label): a place's entity hits (labels < 0), then its terms.
-        for occurrence in sorted(set(found)):
+        kept: list[Occurrence] = []
+        last_first = last_last = -1
+        for occurrence in unique:
             first, last, label = occurrence
             if label >= 0:
-                if (first, last) == term_span:
+                if first == last_first and last == last_last:
                     continue
-                term_span = (first, last)
-            seen = counts.get(label, 0)
-            if seen < MAX_HITS_PER_TERM:
-                kept.append(self.hit(occurrence))
-                counts[label] = seen + 1
-        return tuple(kept)
+                last_first, last_last = first, last
+            kept.append(occurrence)
+        if len(kept) > MAX_HITS_PER_TERM:
+            kept = _at_most(kept, MAX_HITS_PER_TERM)
+        hits = self._hits
+        return tuple(hits.get(o) or self.hit(o) for o in kept)
 
     def _name(self, label: int) -> str:
         found = self._names.get(label)
@@ -188,3 +200,15 @@ class ArticleScan:
             )
             self._hits[occurrence] = made
         return made
+
+
+def _at_most(ordered: list[Occurrence], per_label: int) -> list[Occurrence]:
+    counts: dict[int, int] = {}
+    kept: list[Occurrence] = []
+    for occurrence in ordered:
+        label = occurrence[2]
+        seen = counts.get(label, 0)
+        if seen < per_label:
+            kept.append(occurrence)
+            counts[label] = seen + 1
+    return kept

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from alerts import wordsplit
 from alerts.query import WORD, FieldName
 from db.text import fold
 
@@ -77,6 +78,14 @@ class Words:
 
 
 def _split(text: str) -> tuple[list[str], list[int], list[int]]:
+    found = wordsplit.split(text)
+    if found is not None:
+        return found
+    return split_by_pattern(text)
+
+
+def split_by_pattern(text: str) -> tuple[list[str], list[int], list[int]]:
+    """The words of any text, by the regular expression that defines them (alerts.query.WORD)."""
     folded, origin = fold_with_origin(text)
     spans = [m.span() for m in WORD.finditer(folded)]
     words = [folded[a:b] for a, b in spans]
