@@ -314,9 +314,18 @@ def _pairs(
     ordered: bool,
     title_words: int,
 ) -> dict[Occurrence, None]:
-    """The occurrences of both sides within `distance` words of one another (an ordered set)."""
+    """The occurrences of both sides within `distance` words of one another (an ordered set).
+
+    The smaller side is walked and the other searched (a group on one side often names
+    dozens of places, the other side two): unordered, the sides are interchangeable; for
+    ONEAR walking the right side looks for left occurrences that end just before.
+    """
+    if len(right) <= len(left) and (not ordered or len(right) < len(left)):
+        if ordered:
+            return _before(right, left, distance, title_words)
+        left, right = right, left
     used: dict[Occurrence, None] = {}
-    # Right-hand occurrences by first word, so each left one looks only at its window.
+    # The other side by first word, so each walked occurrence looks only at its window.
     by_first = sorted(right)
     firsts = [o[0] for o in by_first]
     for a in left:
@@ -337,6 +346,29 @@ def _pairs(
         hi = bisect.bisect_left(firsts, a_first)
         for b in by_first[lo:hi]:
             if (b[0] < title_words) is a_title and b[1] < a_first <= b[1] + distance:
+                used[a] = None
+                used[b] = None
+    return used
+
+
+def _before(
+    right: Sequence[Occurrence],
+    left: Sequence[Occurrence],
+    distance: int,
+    title_words: int,
+) -> dict[Occurrence, None]:
+    """ONEAR walked from its right side: left occurrences ending 1..distance words before."""
+    used: dict[Occurrence, None] = {}
+    by_last = sorted(left, key=lambda o: o[1])
+    lasts = [o[1] for o in by_last]
+    for b in right:
+        b_first = b[0]
+        b_title = b_first < title_words
+        # a before b: a.last < b.first <= a.last + distance
+        lo = bisect.bisect_left(lasts, b_first - distance)
+        hi = bisect.bisect_left(lasts, b_first)
+        for a in by_last[lo:hi]:
+            if (a[0] < title_words) is b_title:
                 used[a] = None
                 used[b] = None
     return used

@@ -36,8 +36,9 @@ class Vocabulary:
     atoms: list[tuple[int, ...]] = field(default_factory=list)
     ids: dict[Term, int] = field(default_factory=dict)
     entities: list[CompiledEntity] = field(default_factory=list)
-    # Per entity: the ids of its aliases.
+    # Per entity: the ids of its aliases, and their first atoms.
     aliases: list[tuple[int, ...]] = field(default_factory=list)
+    alias_atoms: list[frozenset[int]] = field(default_factory=list)
 
     def label_name(self, label: int) -> str:
         return self.terms[label].source if label >= 0 else self.entities[-1 - label].name
@@ -139,9 +140,13 @@ class ArticleScan:
         if found is None:
             longest: dict[int, int] = {}
             vocabulary = self._vocabulary
+            # The usual case: an article names none of an entity's aliases.
+            if vocabulary.alias_atoms[number].isdisjoint(self.present):
+                self._entities[number] = found = []
+                return found
             for term_id in vocabulary.aliases[number]:
-                if vocabulary.atoms[term_id][0] not in self.atoms:
-                    continue  # the usual case: an article names few of the watchlist's aliases
+                if vocabulary.atoms[term_id][0] not in self.present:
+                    continue
                 for first, last, _ in self.term(term_id):
                     if longest.get(first, -1) < last:
                         longest[first] = last
@@ -169,37 +174,37 @@ class ArticleScan:
             kept.append(occurrence)
         if len(kept) > MAX_HITS_PER_TERM:
             kept = _at_most(kept, MAX_HITS_PER_TERM)
-        hits = self._hits
-        return tuple(hits.get(o) or self.hit(o) for o in kept)
+        return self._hits_of(kept)
+
+    def _hits_of(self, kept: list[Occurrence]) -> tuple[Hit, ...]:
+        # One loop with everything it needs at hand: an article's matches make hundreds.
+        made = self._hits
+        title_words = self.words.title_words
+        starts, ends = self.words.starts, self.words.ends
+        title, text = self.title, self.text
+        names = self._names
+        hits: list[Hit] = []
+        for occurrence in kept:
+            hit = made.get(occurrence)
+            if hit is None:
+                first, last, label = occurrence
+                name = names.get(label) or self._name(label)
+                start, end = starts[first], ends[last]
+                if first < title_words:
+                    hit = Hit(name, "title", start, end, title[start:end], None, first, last)
+                else:
+                    hit = Hit(name, "text", start, end, text[start:end], None, first, last)
+                if label < 0:
+                    hit.entity = name
+                made[occurrence] = hit
+            hits.append(hit)
+        return tuple(hits)
 
     def _name(self, label: int) -> str:
         found = self._names.get(label)
         if found is None:
             found = self._names[label] = self._vocabulary.label_name(label)
         return found
-
-    def hit(self, occurrence: Occurrence) -> Hit:
-        """The occurrence as a Hit: offsets and words as written in the title or text."""
-        made = self._hits.get(occurrence)
-        if made is None:
-            first, last, label = occurrence
-            words = self.words
-            in_title = first < words.title_words
-            start, end = words.starts[first], words.ends[last]
-            found = (self.title if in_title else self.text)[start:end]
-            name = self._name(label)
-            made = Hit(
-                name,
-                "title" if in_title else "text",
-                start,
-                end,
-                found,
-                name if label < 0 else None,
-                first,
-                last,
-            )
-            self._hits[occurrence] = made
-        return made
 
 
 def _at_most(ordered: list[Occurrence], per_label: int) -> list[Occurrence]:

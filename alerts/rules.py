@@ -217,6 +217,7 @@ class RuleSet:
         self.entities_by_atom: dict[int, set[int]] = {}
         for number, entity in enumerate(self.entities):
             vocabulary.aliases.append(tuple(register(term) for term in entity.terms))
+            vocabulary.alias_atoms.append(frozenset(first_atom[term] for term in entity.terms))
             for term in entity.terms:
                 self.entities_by_atom.setdefault(first_atom[term], set()).add(number)
         for term in frozenset().union(*(facts.terms(tree) for _, tree in trees)):
