@@ -120,6 +120,9 @@ class ArticleScan:
         if size == 1:
             return [(p, p, term_id) for p in positions]
         # A phrase: every further word must be its atom, and it may not run from title to text.
+        present = self.present
+        if any(atom not in present for atom in atoms[1:]):
+            return []
         rest = [self.atoms.get(atom) for atom in atoms[1:]]
         if any(r is None for r in rest):
             return []

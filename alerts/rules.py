@@ -249,7 +249,7 @@ class RuleSet:
 
     def candidates(self, scan: ArticleScan) -> list[int]:
         """The rules worth evaluating for this article (all their clauses hold), in order."""
-        present = np.fromiter(scan.present, dtype=np.int64, count=len(scan.present))
+        present = np.fromiter(scan.present, dtype=np.int32, count=len(scan.present))
         return self.wake.candidates(present, scan.present)
 
     def analyse(

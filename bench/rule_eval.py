@@ -167,7 +167,7 @@ def _result(subject: _Subject) -> dict[str, float]:
     ruleset = subject.ruleset
     analysis = ruleset.analyse(title, text, "nl")
     scan = ruleset.scan(title, text, "nl", None)
-    present = np.fromiter(scan.present, dtype=np.int64, count=len(scan.present))
+    present = np.fromiter(scan.present, dtype=np.int32, count=len(scan.present))
     woken = len(ruleset.wake.woken(present))
     evaluated = len(ruleset.candidates(scan))
     return {
