@@ -9,7 +9,7 @@ are worked out once per article and remembered in the scan's memo.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from alerts.matcher import EntityIndex
 from alerts.occurrences import (
@@ -217,17 +217,22 @@ def _all(children: list[Evaluator]) -> Evaluator:
     return every
 
 
+def _union(scan: ArticleScan, children: Iterable[Evaluator]) -> Found:
+    """What the children that match find, together; None when none matches."""
+    collected: list[Occurrence] | None = None
+    for child in children:
+        found = child(scan)
+        if found is not None:
+            if collected is None:
+                collected = list(found)  # never extend a child's (maybe cached) list
+            else:
+                collected += found
+    return collected
+
+
 def _any(children: list[Evaluator]) -> Evaluator:
     def some(scan: ArticleScan) -> Found:
-        collected: list[Occurrence] | None = None
-        for child in children:
-            found = child(scan)
-            if found is not None:
-                if collected is None:
-                    collected = list(found)
-                else:
-                    collected += found
-        return collected
+        return _union(scan, children)
 
     return some
 
@@ -236,23 +241,8 @@ def _indexed_any(by_atom: dict[int, tuple[Evaluator, ...]], others: list[Evaluat
     atoms = frozenset(by_atom)
 
     def some(scan: ArticleScan) -> Found:
-        collected: list[Occurrence] | None = None
-        for atom in atoms & scan.present:
-            for child in by_atom[atom]:
-                found = child(scan)
-                if found is not None:
-                    if collected is None:
-                        collected = list(found)
-                    else:
-                        collected += found
-        for child in others:
-            found = child(scan)
-            if found is not None:
-                if collected is None:
-                    collected = list(found)
-                else:
-                    collected += found
-        return collected
+        present = [child for atom in atoms & scan.present for child in by_atom[atom]]
+        return _union(scan, present + others if others else present)
 
     return some
 

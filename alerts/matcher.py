@@ -2,11 +2,11 @@
 
 Every word of every term (rules, groups, entity aliases) becomes an *atom*: an exact word or
 a word prefix. The automaton holds each atom once, as ` word ` (exact) or ` word` (prefix),
-and runs over the article's folded words joined by single spaces, so a pattern can only match
-whole words or word starts. The scan gives each atom's word positions; a phrase is then
-checked word by word from the positions of its first atom. A rule is evaluated only if the
-atoms it needs occurred (alerts.requirement), unless it can match without any term
-(`lang:de AND NOT x`).
+and runs over the article's distinct folded words joined by single spaces, so a pattern can
+only match whole words or word starts. The scan says which atoms occur; where (word positions)
+is looked up for the atoms a woken rule asks about. A rule is evaluated only if the atoms it
+needs occurred (alerts.requirement, alerts.wake), unless it can match without any term
+(`lang:de AND NOT x`); evaluation is alerts.compiled.
 """
 
 from __future__ import annotations

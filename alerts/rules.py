@@ -1,9 +1,11 @@
 """The configured rules, term groups and entity watchlist, compiled once into one matcher.
 
 `RuleSet(rules, groups, entities)` parses every query (alerts.query), replaces each `@group`
-by its definition, and compiles all terms into one Aho-Corasick automaton (alerts.matcher).
-`RuleSet.analyse` then gives, for one article, the rules that matched with the hits that made
-them match, and the watchlisted entities it names; `RuleSet.match` the matches alone.
+by its definition, compiles all terms into one Aho-Corasick automaton (alerts.matcher), the
+clauses each rule needs into inverted indexes (alerts.wake) and each tree into closures
+(alerts.compiled). `RuleSet.analyse` then gives, for one article, the rules that matched
+with the hits that made them match, and the watchlisted entities it names; `RuleSet.match`
+the matches alone.
 
 All errors of a configuration are collected into one `RuleError`, each line naming the rule
 (or group or entity), the column and what was expected.
