@@ -130,17 +130,21 @@ class Compiler:
         raise TypeError(f"unknown query node {node!r}")
 
     def _or(self, node: Or, scope: FieldName | None, whole: bool) -> Evaluator:
-        terms = [child for child in node.children if isinstance(child, Term)]
+        # Its terms are read in the OR itself, not through a function each: most of a woken
+        # rule's terms are absent, and a call per term was most of what rules cost.
+        places: list[tuple[int, int]] = []
+        for child in node.children:
+            if isinstance(child, Term):
+                term_id = self._vocabulary.ids[child]
+                places.append((self._vocabulary.atoms[term_id][0], term_id))
         others = [self.compile(c, scope, whole) for c in node.children if not isinstance(c, Term)]
-        if len(terms) < _INDEXED_OR:
-            return _any([self.compile(child, scope, whole) for child in node.children])
-        by_atom: dict[int, list[Evaluator]] = {}
-        for term in terms:
-            term_id = self._vocabulary.ids[term]
-            by_atom.setdefault(self._vocabulary.atoms[term_id][0], []).append(
-                self.compile(term, scope, whole)
-            )
-        return _indexed_any({atom: tuple(fs) for atom, fs in by_atom.items()}, others)
+        if len(places) < _INDEXED_OR:
+            return _terms_or(tuple(places), others, scope, whole)
+        by_atom: dict[int, list[int]] = {}
+        for atom, term_id in places:
+            by_atom.setdefault(atom, []).append(term_id)
+        indexed = {atom: tuple(ids) for atom, ids in by_atom.items()}
+        return _indexed_or(indexed, others, scope, whole)
 
 
 def _cost(node: Node) -> int:
@@ -156,35 +160,24 @@ def _cost(node: Node) -> int:
     return 3
 
 
-def _term(term_id: int, first_atom: int, scope: FieldName | None, whole: bool) -> Evaluator:
-    # Most terms of a woken rule are not in the article: one set lookup says so.
+def _places(scan: ArticleScan, term_id: int, scope: FieldName | None, whole: bool) -> Found:
+    """A term's occurrences (its first few where no NEAR needs them all), or None."""
     if scope is None:
-        if whole:
-
-            def every_place(scan: ArticleScan) -> Found:
-                if first_atom not in scan.present:
-                    return None
-                return scan.term(term_id) or None
-
-            return every_place
-
-        def first_places(scan: ArticleScan) -> Found:
-            if first_atom not in scan.present:
-                return None
-            return scan.first_places(term_id) or None
-
-        return first_places
+        return (scan.term(term_id) if whole else scan.first_places(term_id)) or None
+    title_words = scan.words.title_words
     in_title = scope == "title"
-    upto = None if whole else MAX_HITS_PER_TERM
+    found = [o for o in scan.term(term_id) if (o[0] < title_words) is in_title]
+    return (found if whole else found[:MAX_HITS_PER_TERM]) or None
 
-    def scoped(scan: ArticleScan) -> Found:
+
+def _term(term_id: int, first_atom: int, scope: FieldName | None, whole: bool) -> Evaluator:
+    def term(scan: ArticleScan) -> Found:
+        # Most terms of a woken rule are not in the article: one set lookup says so.
         if first_atom not in scan.present:
             return None
-        title_words = scan.words.title_words
-        found = [o for o in scan.term(term_id) if (o[0] < title_words) is in_title]
-        return found[:upto] or None
+        return _places(scan, term_id, scope, whole)
 
-    return scoped
+    return term
 
 
 def _entities(numbers: tuple[int, ...], scope: FieldName | None, whole: bool) -> Evaluator:
@@ -217,11 +210,10 @@ def _all(children: list[Evaluator]) -> Evaluator:
     return every
 
 
-def _union(scan: ArticleScan, children: Iterable[Evaluator]) -> Found:
-    """What the children that match find, together; None when none matches."""
+def _union(results: Iterable[Found]) -> Found:
+    """What the alternatives that match find, together; None when none matches."""
     collected: list[Occurrence] | None = None
-    for child in children:
-        found = child(scan)
+    for found in results:
         if found is not None:
             if collected is None:
                 collected = list(found)  # never extend a child's (maybe cached) list
@@ -230,19 +222,41 @@ def _union(scan: ArticleScan, children: Iterable[Evaluator]) -> Found:
     return collected
 
 
-def _any(children: list[Evaluator]) -> Evaluator:
+def _terms_or(
+    places: tuple[tuple[int, int], ...],
+    others: list[Evaluator],
+    scope: FieldName | None,
+    whole: bool,
+) -> Evaluator:
     def some(scan: ArticleScan) -> Found:
-        return _union(scan, children)
+        present = scan.present
+        found = [
+            _places(scan, term_id, scope, whole) for atom, term_id in places if atom in present
+        ]
+        if others:
+            found += [child(scan) for child in others]
+        return _union(found)
 
     return some
 
 
-def _indexed_any(by_atom: dict[int, tuple[Evaluator, ...]], others: list[Evaluator]) -> Evaluator:
+def _indexed_or(
+    by_atom: dict[int, tuple[int, ...]],
+    others: list[Evaluator],
+    scope: FieldName | None,
+    whole: bool,
+) -> Evaluator:
     atoms = frozenset(by_atom)
 
     def some(scan: ArticleScan) -> Found:
-        present = [child for atom in atoms & scan.present for child in by_atom[atom]]
-        return _union(scan, present + others if others else present)
+        found = [
+            _places(scan, term_id, scope, whole)
+            for atom in atoms & scan.present
+            for term_id in by_atom[atom]
+        ]
+        if others:
+            found += [child(scan) for child in others]
+        return _union(found)
 
     return some
 

@@ -1,6 +1,6 @@
 """Rule evaluation per article: 10, 100, 1,000 and 10,000 rules on a 1,000-word article.
 
-    .venv/bin/python bench/rule_eval.py [--runs 51]
+    .venv/bin/python bench/rule_eval.py [--runs 101]
 
 For each rule count: compile time, the memory the compiled RuleSet holds (tracemalloc), and
 the median CPU time of `RuleSet.analyse` on one 1,000-word article (tokenising, the Aho-Corasick
@@ -149,14 +149,16 @@ def _compile(count: int, vocabulary: list[str], share_of_groups: float) -> _Subj
 
 
 def _time_interleaved(subjects: list[_Subject], runs: int) -> None:
-    """Each run times every subject once, in turn: the machine is shared, and a busy moment
-    then slows all rule counts alike instead of one of them."""
+    """Each run times every subject once, in a shuffled order: the machine is shared, and a
+    busy moment then slows all rule counts alike instead of one of them; and what ran just
+    before (how much of the CPU cache it left) is not always the same for one subject."""
     title, text = _article()
     for subject in subjects:  # warm caches (the fold table) as a daemon has them
         if subject.ruleset is not None:
             subject.ruleset.analyse(title, text, "nl")
+    order = random.Random(0)
     for _ in range(runs):
-        for subject in subjects:
+        for subject in order.sample(subjects, len(subjects)):
             # CPU time of this process: other work on the machine counts less against it.
             started = time.process_time()
             if subject.ruleset is None:
@@ -189,7 +191,7 @@ def _result(subject: _Subject) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=51, help="timed evaluations per rule count")
+    parser.add_argument("--runs", type=int, default=101, help="timed evaluations per rule count")
     args = parser.parse_args()
     vocabulary = _vocabulary()
     _, text = _article()
