@@ -167,8 +167,9 @@ class RuleSet:
         self.entities = _compile_entities(entities, errors)
         resolver = GroupResolver(groups or {})
         self.entity_index: EntityIndex = {}
-        self.term_atoms: dict[Term, tuple[int, ...]] = {}
-        facts = TreeFacts(self.entity_index, self.term_atoms)
+        # Each term's atoms, for working out requirements; the vocabulary keeps them after.
+        term_atoms: dict[Term, tuple[int, ...]] = {}
+        facts = TreeFacts(self.entity_index, term_atoms)
         trees: list[tuple[RuleConfig, Node]] = []
         for index, rule in enumerate(rules):
             try:
@@ -197,9 +198,14 @@ class RuleSet:
             raise RuleError(errors, pointers)
         self.groups = dict(resolver.resolved)
         self.shared = frozenset(id(node) for node in self.groups.values())
-        self._compile_scan(trees, facts)
+        self._compile_scan(trees, facts, term_atoms)
 
-    def _compile_scan(self, trees: list[tuple[RuleConfig, Node]], facts: TreeFacts) -> None:
+    def _compile_scan(
+        self,
+        trees: list[tuple[RuleConfig, Node]],
+        facts: TreeFacts,
+        term_atoms: dict[Term, tuple[int, ...]],
+    ) -> None:
         self.scanner = Scanner()
         self.vocabulary = Vocabulary(entities=self.entities)
         vocabulary = self.vocabulary
@@ -208,7 +214,7 @@ class RuleSet:
         def register(term: Term) -> int:
             term_id = vocabulary.ids.get(term)
             if term_id is None:
-                atoms = self.term_atoms[term] = self.scanner.term_atoms(term)
+                atoms = term_atoms[term] = self.scanner.term_atoms(term)
                 first_atom[term] = atoms[0]
                 term_id = vocabulary.ids[term] = len(vocabulary.terms)
                 vocabulary.terms.append(term)
