@@ -90,10 +90,6 @@ class ArticleScan:
         self._hits: dict[Occurrence, Hit] = {}
         self._names: dict[int, str] = {}
 
-    @property
-    def title_words(self) -> int:
-        return self.words.title_words
-
     def term(self, term_id: int) -> list[Occurrence]:
         """Every occurrence of the term, in reading order."""
         found = self._terms.get(term_id)
