@@ -124,6 +124,16 @@ def _record(
         session.commit()
 
 
+def _fail(engine: Engine, digest_id: int, members: list[int], attempts: int, reason: str) -> None:
+    _record(
+        engine,
+        digest_id,
+        members,
+        {"status": "failed", "attempts": attempts, "last_error": reason},
+        {"status": "failed", "last_error": reason},
+    )
+
+
 def send_due_digests(
     engine: Engine,
     channels: dict[str, Channel],
@@ -154,13 +164,7 @@ def send_due_digests(
         attempts = digest.attempts + 1
         if channel is None:
             reason = f"channel {digest.channel!r} is not configured"
-            _record(
-                engine,
-                digest_id,
-                members,
-                {"status": "failed", "attempts": attempts, "last_error": reason},
-                {"status": "failed", "last_error": reason},
-            )
+            _fail(engine, digest_id, members, attempts, reason)
             counts["failed"] += 1
             continue
         groups = load_groups(engine, members, cfg.snippet_chars)
@@ -179,13 +183,7 @@ def send_due_digests(
                     if not exc.retry
                     else f"gave up after {attempts} attempts: {exc.message}"
                 )
-                _record(
-                    engine,
-                    digest_id,
-                    members,
-                    {"status": "failed", "attempts": attempts, "last_error": reason},
-                    {"status": "failed", "last_error": reason},
-                )
+                _fail(engine, digest_id, members, attempts, reason)
                 on_permanent(digest.channel, f"digest {digest_id} ({len(members)} alerts)", reason)
                 counts["failed"] += 1
                 continue

@@ -120,12 +120,6 @@ class AtomPositions:
         self._positions: dict[int, list[int]] = {}
         self._sorted: list[str] | None = None
 
-    def __contains__(self, atom: int) -> bool:
-        return atom in self.present
-
-    def __len__(self) -> int:
-        return len(self.present)
-
     def get(self, atom: int) -> list[int] | None:
         """The word positions (ascending) where the atom occurs, or None."""
         found = self._positions.get(atom)

@@ -51,7 +51,6 @@ class ArticleScan:
         "_entities",
         "_heads",
         "_hits",
-        "_names",
         "_terms",
         "_vocabulary",
         "atoms",
@@ -88,7 +87,6 @@ class ArticleScan:
         self._heads: dict[int, list[Occurrence]] = {}
         self._entities: dict[int, list[Occurrence]] = {}
         self._hits: dict[Occurrence, Hit] = {}
-        self._names: dict[int, str] = {}
 
     def term(self, term_id: int) -> list[Occurrence]:
         """Every occurrence of the term, in reading order."""
@@ -181,13 +179,13 @@ class ArticleScan:
         title_words = self.words.title_words
         starts, ends = self.words.starts, self.words.ends
         title, text = self.title, self.text
-        names = self._names
+        name_of = self._vocabulary.label_name
         hits: list[Hit] = []
         for occurrence in kept:
             hit = made.get(occurrence)
             if hit is None:
                 first, last, label = occurrence
-                name = names.get(label) or self._name(label)
+                name = name_of(label)
                 start, end = starts[first], ends[last]
                 if first < title_words:
                     hit = Hit(name, "title", start, end, title[start:end], None, first, last)
@@ -198,12 +196,6 @@ class ArticleScan:
                 made[occurrence] = hit
             hits.append(hit)
         return tuple(hits)
-
-    def _name(self, label: int) -> str:
-        found = self._names.get(label)
-        if found is None:
-            found = self._names[label] = self._vocabulary.label_name(label)
-        return found
 
 
 def _at_most(ordered: list[Occurrence], per_label: int) -> list[Occurrence]:

@@ -78,7 +78,6 @@ class WakeIndex:
         self._confirmed_by = _Postings(confirmed_by, atoms)
         self._needs_confirming = confirmed
         self.always: IntArray = np.array(always, dtype=np.int32)
-        self.waking_atoms = frozenset(woken_by)
 
     def woken(self, present: IntArray) -> IntArray:
         """Rules whose waking clause has an atom among `present`, and those always evaluated."""
