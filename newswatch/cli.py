@@ -285,3 +285,7 @@ def main() -> None:
 from newswatch.alerts_cli import alerts  # noqa: E402  (it needs `cli` defined first)
 
 cli.add_command(alerts)
+
+from newswatch.serve import serve  # noqa: E402  (kept beside the other late registration)
+
+cli.add_command(serve)

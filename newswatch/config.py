@@ -42,6 +42,22 @@ class LoggingConfig(BaseModel):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class WebConfig(BaseModel):
+    """The review UI (`newswatch serve`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token_env: str = Field(
+        default="NEWSWATCH_WEB_TOKEN",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="environment variable holding the UI's access token; without one the UI "
+        "serves loopback only",
+    )
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env) or None
+
+
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,6 +67,7 @@ class AppConfig(BaseModel):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     seeds: SeedsConfig = Field(default_factory=SeedsConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     groups: dict[str, GroupDefinition] = Field(default_factory=dict)
     entities: list[EntityConfig] = Field(default_factory=list)
