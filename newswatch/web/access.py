@@ -79,6 +79,7 @@ class AccessMiddleware(BaseHTTPMiddleware):
             origin = request.headers.get("origin")
             if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
                 return PlainTextResponse("403: cross-origin form", status_code=403)
+            await request.body()  # cached, so the endpoint reads the same form again
             form = await request.form()
             sent = form.get(CSRF_FIELD)
             if cookie is None or not isinstance(sent, str) or not _same(sent, cookie):

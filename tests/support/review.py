@@ -31,6 +31,7 @@ from newswatch.config import AppConfig, parse_config
 from newswatch.web.app import build_app
 from tests.support.configs import ROOT
 from tests.support.smtp import free_port
+from tests.support.stories import EXACT_ONLY
 
 SOURCES = [
     ("wire-en", "feed", "https://wire.example/en/feed.xml"),
@@ -40,18 +41,18 @@ SOURCES = [
 ]
 
 DRONES_EN = (
-    "Customs records seen by reporters show that drone engines made in Shenzhen reached a "
-    "factory near Moscow in March. The shipments of drone parts, worth 14 million dollars, "
-    "passed through a trading company registered in Hong Kong.\n"
-    "The factory assembles attack drones for the army, according to two people familiar "
-    "with the deliveries. The trading company did not answer questions."
+    "On 14 March 2026 customs records showed that 1,200 drone engines made in Shenzhen by "
+    "Xiamen Limbach reached the Kupol factory in Izhevsk. The shipments, worth 14 million "
+    "dollars, passed through Hong Kong trader Asia Pacific Links.\n"
+    "Kupol assembles Garpiya drones for the army, two people familiar with the deliveries said."
 )
+# The same report in German: the deduplicator takes it for a cross-lingual copy.
 DRONES_DE = (
-    "Zollunterlagen zeigen, dass Drohnenmotoren aus Shenzhen im März eine Fabrik bei Moskau "
-    "erreichten. Die Lieferungen von Drohnenteilen im Wert von 14 Millionen Dollar liefen über "
-    "eine Handelsfirma mit Sitz in Hongkong.\n"
-    "Die Fabrik baut Angriffsdrohnen für die Armee, sagen zwei mit den Lieferungen vertraute "
-    "Personen. Die Handelsfirma beantwortete keine Fragen."
+    "Am 14. März 2026 zeigten Zollunterlagen, dass 1200 Drohnenmotoren von Xiamen Limbach aus "
+    "Shenzhen das Kupol-Werk in Ischewsk erreichten. Die Lieferungen im Wert von 14 Millionen "
+    "Dollar liefen über den Händler Asia Pacific Links in Hongkong.\n"
+    "Kupol baut Garpiya-Drohnen für die Armee, sagten zwei mit den Lieferungen vertraute "
+    "Personen."
 )
 DRONES_RU = (
     "Завод в Ижевске начал выпуск новых дронов-разведчиков, сообщил губернатор региона. "
@@ -126,15 +127,33 @@ def fill(url: str, folder: Path, toys: int = 1) -> ReviewArchive:
     sync_sources(engine, SOURCES)
     now = utcnow()
     drafts = {
-        "drones_en": ("wire-en", "Drone engines from Shenzhen reach Moscow plant", DRONES_EN, "en", 3),
+        "drones_en": (
+            "wire-en",
+            "Drone engines from Shenzhen reach Moscow plant",
+            DRONES_EN,
+            "en",
+            3,
+        ),
         "drones_copy": ("journal-fr", "Drone engines reach Moscow plant", DRONES_EN, "en", 2),
-        "drones_de": ("zeitung-de", "Drohnenmotoren aus Shenzhen erreichen Moskau", DRONES_DE, "de", 2),
+        "drones_de": (
+            "zeitung-de",
+            "Drohnenmotoren aus Shenzhen erreichen Moskau",
+            DRONES_DE,
+            "de",
+            2,
+        ),
         "drones_ru": ("gazeta-ru", "Завод в Ижевске выпускает дроны", DRONES_RU, "ru", 5),
         "satellite_fr": ("journal-fr", "Spacety a fourni des images", SATELLITE_FR, "fr", 1),
         "hostile": ("wire-en", HOSTILE_TITLE, HOSTILE_TEXT, "en", 1),
     }
     for n in range(toys):
-        drafts[f"toy{n}"] = ("wire-en", f"Toy drone festival {n}", f"{TOY_EN} Edition {n}.", "en", 0)
+        drafts[f"toy{n}"] = (
+            "wire-en",
+            f"Toy drone festival {n}",
+            f"{TOY_EN} Edition {n}.",
+            "en",
+            0,
+        )
     ids: dict[str, int] = {}
     for name, (source, title, text, lang, days_ago) in drafts.items():
         url_of = "javascript:alert(1)" if name == "hostile" else f"https://{source}.example/{name}"
@@ -147,11 +166,15 @@ def fill(url: str, folder: Path, toys: int = 1) -> ReviewArchive:
             site_name=source,
             source=source,
         )
-        ids[name] = store_article(engine, draft, config.dedup).article_id
+        # The toy reports are alike on purpose; each is its own story (one alert each).
+        dedup = EXACT_ONLY if name.startswith("toy") else config.dedup
+        ids[name] = store_article(engine, draft, dedup).article_id
     evaluate_pending(engine, config.ruleset())
     for name, _kind, _url in SOURCES:
         record_poll(engine, name, error=None, seen=12, new=3)
-    record_poll(engine, "gazeta-ru", error="HTTP 503 from https://gazeta.example/ru/rss", seen=0, new=0)
+    record_poll(
+        engine, "gazeta-ru", error="HTTP 503 from https://gazeta.example/ru/rss", seen=0, new=0
+    )
     return ReviewArchive(engine, config, ids)
 
 
