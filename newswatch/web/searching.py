@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from alerts.archive_search import run_rule
-from alerts.config import RuleConfig
 from alerts.hits import Hit
-from alerts.rules import RuleError, RuleSet
+from alerts.rules.config import RuleConfig
+from alerts.rules.ruleset import RuleError, RuleSet
 from alerts.snippet import Snippet, make_snippet
 from db.facets import FACETS, Facts, load_facts, narrow
 from db.models import Article
