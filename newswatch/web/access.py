@@ -89,5 +89,5 @@ class AccessMiddleware(BaseHTTPMiddleware):
             response.set_cookie(CSRF_COOKIE, request.state.csrf, httponly=True, samesite="strict")
         response.headers["content-security-policy"] = POLICY
         response.headers["x-content-type-options"] = "nosniff"
-        response.headers["referrer-policy"] = "no-referrer"
+        response.headers["referrer-policy"] = "same-origin"  # no-referrer would make Origin "null"
         return response
