@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 
-from alerts.delivery.config import AlertsConfig
+from alerts.delivery.config import INBOX, AlertsConfig
 from alerts.rules.config import EntityConfig, GroupDefinition, RuleConfig
 from alerts.rules.ruleset import RuleError, RuleSet
 from db.config import DatabaseConfig, DedupConfig
@@ -81,8 +81,8 @@ class AppConfig(BaseModel):
         _unique("rules", [r.name for r in self.rules])
         for index, rule in enumerate(self.rules):
             for channel in rule.channels:
-                if channel not in self.alerts.channels:
-                    known = ", ".join(sorted(self.alerts.channels)) or "none defined"
+                if channel not in self.alerts.channels and channel != INBOX:
+                    known = ", ".join([INBOX, *sorted(self.alerts.channels)])
                     raise ValueError(
                         f"rules[{index}].channels: unknown channel {channel!r} (channels: {known})"
                     )

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from alerts.delivery.config import INBOX
 from db.models import Alert, Article, Delivery
 
 
@@ -20,13 +21,14 @@ def enqueue(
     """Put one delivery per channel in the outbox, in the caller's transaction.
 
     Called with the alert (its own article) and again for each later article of the story
-    (a follow-up); how many rows were added.
+    (a follow-up); how many rows were added. The inbox needs none: it shows the alert itself.
     """
-    for channel in dict.fromkeys(channels):
+    targets = [channel for channel in dict.fromkeys(channels) if channel != INBOX]
+    for channel in targets:
         session.add(
             Delivery(alert_id=alert_id, article_id=article_id, channel=channel, next_attempt_at=now)
         )
-    return len(dict.fromkeys(channels))
+    return len(targets)
 
 
 def story_alert(session: Session, rule: str, story_id: int) -> int | None:

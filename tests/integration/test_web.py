@@ -18,8 +18,10 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from db.export import FIELDS
+from db.models import Alert, Delivery
 from db.triage import rule_quality
 from tests.support.cli import command, env, run_cli
 from tests.support.configs import write_config
@@ -148,6 +150,19 @@ def test_a_rule_with_ten_false_positives_of_most_verdicts_is_noisy(
     # Muting a story mutes every alert of it; "new" clears a verdict again.
     browser.post(f"/alerts/{toys[0]}/triage", {"verdict": "new", "csrf": browser.csrf()})
     assert not rule_quality(review.engine)["toys"].noisy
+
+
+def test_the_inbox_shows_alerts_of_a_rule_with_no_other_channel(
+    review: ReviewArchive, browser: Browser
+) -> None:
+    with Session(review.engine) as session:
+        alert = session.exec(select(Alert).where(Alert.rule == "satellites")).one()
+        assert session.exec(select(Delivery).where(Delivery.alert_id == alert.id)).all() == []
+    _, body, _ = browser.get("/?rule=satellites")
+    assert re.findall(r'data-alert="(\d+)"', body) == [str(alert.id)]
+    assert "Spacety a fourni des images" in body and "email:" not in body
+    _, body, _ = browser.get("/?channel=email")
+    assert ("Spacety" not in body and "Kupol" not in body) or "Drone engines" in body
 
 
 def test_a_hostile_article_renders_inert(review: ReviewArchive, browser: Browser) -> None:

@@ -88,7 +88,8 @@ CONFIG: dict[str, Any] = {
             "severity": "high",
             "channels": ["email"],
         },
-        {"name": "satellites", "query": "satellit* OR entity:#sanctioned", "channels": ["email"]},
+        # Only the built-in inbox: an alert without any delivery.
+        {"name": "satellites", "query": "satellit* OR entity:#sanctioned", "channels": ["inbox"]},
         {"name": "toys", "query": '"toy drone*"', "severity": "low", "channels": ["email"]},
     ],
     "alerts": {
