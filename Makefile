@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# The daemon and, beside it, the review UI (a second process, which prints its URL); when the
+# daemon stops (Ctrl-C), the UI is stopped too. The seed import first brings the archive's
+# schema up to date, so the two processes never migrate it at the same time.
 run: $(STAMP)
-	$(BIN)/newswatch run
+	$(BIN)/newswatch seeds import
+	$(BIN)/newswatch serve & ui=$$!; trap 'kill $$ui 2>/dev/null; wait $$ui 2>/dev/null' EXIT; $(BIN)/newswatch run
 
 crawl: $(STAMP)
 	$(BIN)/newswatch crawl
