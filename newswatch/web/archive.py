@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from db.coverage import story_coverage
 from db.facets import FACETS, FLAGS
 from db.models import Alert, Article, ArticleEntity, Match, SavedSearch, Source
-from newswatch.web.charts import days_back, line_chart, with_spikes
+from newswatch.web.charts import days_back, line_chart, timeline, with_spikes
 from newswatch.web.explain import alert_reasons, join_reason, spans
 from newswatch.web.render import page
 from newswatch.web.searching import build_query, search
@@ -172,14 +172,15 @@ def story_page(request: Request) -> Response:
     counts = story_coverage(web.archive, story_id)
     first, last = min(counts), max(counts)
     span = max((last - first).days + 1, 1)
-    chart = line_chart("articles per day", {"story": with_spikes(counts, days_back(last, span))})
+    per_day = line_chart("articles per day", {"story": with_spikes(counts, days_back(last, span))})
+    outlets = [name or a.site_name or ("seed" if a.seed else "—") for a, name in members]
     rows = [
-        {
-            "article": a,
-            "outlet": name or a.site_name or ("seed" if a.seed else "—"),
-            "reason": join_reason(a),
-        }
-        for a, name in members
+        {"article": a, "outlet": outlet, "reason": join_reason(a)}
+        for (a, _name), outlet in zip(members, outlets, strict=True)
+    ]
+    events = [
+        (outlet, a.published or a.created_at, a.lang or "?")
+        for (a, _name), outlet in zip(members, outlets, strict=True)
     ]
     return page(
         request,
@@ -189,9 +190,10 @@ def story_page(request: Request) -> Response:
             "story_id": story_id,
             "rows": rows,
             "seed": next((a for a, _n in members if a.seed), None),
-            "outlets": sorted({r["outlet"] for r in rows}),
+            "outlets": sorted(set(outlets)),
             "langs": sorted({a.lang or "—" for a, _n in members}),
-            "chart": chart,
+            "chart": timeline("the story's articles by outlet and time", events),
+            "per_day": per_day,
             "export_query": "",
         },
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 from statistics import fmean, pstdev
 
@@ -78,6 +78,12 @@ def line_chart(title: str, series: Mapping[str, Sequence[Point]]) -> str:
                     f'<circle class="spike" cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#c00000">'
                     f"<title>spike: {escape(name)} {p.day.isoformat()}: {p.count}</title></circle>"
                 )
+    for n, name in enumerate(list(series)[:6]):
+        parts.append(
+            f'<rect x="{WIDTH - 190}" y="{6 + n * 14}" width="10" height="10" '
+            f'fill="{COLOURS[n % len(COLOURS)]}"/><text x="{WIDTH - 176}" y="{15 + n * 14}" '
+            f'font-size="11" fill="#222">{escape(name[:28])}</text>'
+        )
     if length:
         first = next(iter(series.values()))
         parts.append(
@@ -107,6 +113,53 @@ def bar_list(title: str, items: Sequence[tuple[str, int]]) -> str:
             f'<text x="0" y="{y + 14}" font-size="12" fill="#222">{escape(label[:32])}</text>'
             f'<rect x="220" y="{y + 3}" width="{width:.1f}" height="14" fill="{COLOURS[0]}"/>'
             f'<text x="{224 + width:.1f}" y="{y + 14}" font-size="12" fill="#222">{count}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def timeline(title: str, events: Sequence[tuple[str, datetime, str]]) -> str:
+    """One lane per outlet, a dot per article at its time, labelled with its language:
+    (outlet, published, language) each."""
+    lanes = list(dict.fromkeys(outlet for outlet, _when, _lang in events))
+    row, left = 26, 170
+    height = max(len(lanes), 1) * row + 30
+    times = [when.timestamp() for _o, when, _l in events]
+    low, high = min(times, default=0.0), max(times, default=0.0)
+    spread = (high - low) or 1.0
+
+    def x(when: datetime) -> float:
+        return left + (WIDTH - left - PAD) * (
+            (when.timestamp() - low) / spread if high > low else 0.5
+        )
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, lane in enumerate(lanes):
+        y = 14 + i * row
+        parts.append(
+            f'<text x="0" y="{y + 4}" font-size="12" fill="#222">{escape(lane[:24])}</text>'
+            f'<line x1="{left}" y1="{y}" x2="{WIDTH - PAD}" y2="{y}" stroke="#c8c8c8"/>'
+        )
+    for outlet, when, lang in events:
+        y = 14 + lanes.index(outlet) * row
+        parts.append(
+            f'<circle cx="{x(when):.1f}" cy="{y}" r="5" fill="{COLOURS[0]}">'
+            f"<title>{escape(outlet)} · {escape(lang)} · {when:%Y-%m-%d %H:%M}</title></circle>"
+            f'<text x="{x(when) + 7:.1f}" y="{y - 6}" font-size="10" fill="#222">'
+            f"{escape(lang)}</text>"
+        )
+    if events:
+        zone = events[0][1].tzinfo
+        start, end = datetime.fromtimestamp(low, tz=zone), datetime.fromtimestamp(high, tz=zone)
+        parts.append(
+            f'<text x="{left}" y="{height - 6}" font-size="11" fill="#333">'
+            f"{start:%Y-%m-%d %H:%M}</text>"
+            f'<text x="{WIDTH - PAD}" y="{height - 6}" font-size="11" fill="#333" '
+            f'text-anchor="end">{end:%Y-%m-%d %H:%M}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

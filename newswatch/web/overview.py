@@ -29,9 +29,10 @@ def overview_page(request: Request) -> Response:
         f"#{story} {title[:40]}": with_spikes(story_coverage(web.archive, story), days)
         for story, title, _n in stories
     }
+    volume = {"alerts": with_spikes(alert_volume(web.archive, DAYS), days)}
     spikes = [
         (name, p.day, p.count)
-        for name, points in (coverage | story_series).items()
+        for name, points in (coverage | story_series | volume).items()
         for p in points
         if p.spike
     ]
@@ -45,9 +46,7 @@ def overview_page(request: Request) -> Response:
             "stories_chart": line_chart("articles per day of the largest stories", story_series),
             "stories": stories,
             "entities": bar_list("articles naming each entity", top_entities(web.archive, DAYS)),
-            "volume": line_chart(
-                "alerts per day", {"alerts": with_spikes(alert_volume(web.archive, DAYS), days)}
-            ),
+            "volume": line_chart("alerts per day", volume),
             "spikes": sorted(spikes, key=lambda s: s[1], reverse=True),
         },
     )
