@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, Text, cast, delete, or_
 from sqlmodel import Session, col, select
 
 from db.models import Alert, Article, Delivery, Triage, utcnow
@@ -62,11 +63,25 @@ def set_verdict(engine: Engine, alert_id: int, verdict: str) -> list[int]:
         return sorted(i for i in ids if i is not None)
 
 
+def alert_rules(alert: Alert) -> list[str]:
+    """The rules an alert names, highest severity first (older rows: their one rule)."""
+    return [entry["rule"] for entry in alert.rules or []] or [alert.rule]
+
+
+def _names_rule(rule: str) -> Any:
+    """Alerts naming `rule`: first, or anywhere in `rules` (JSON text, alike on both backends)."""
+    pattern = (
+        '%"rule": "' + rule.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
+    )
+    return or_(col(Alert.rule) == rule, cast(col(Alert.rules), Text).like(pattern, escape="\\"))
+
+
 @dataclass(frozen=True, slots=True)
 class InboxRow:
     alert_id: int
     created_at: datetime
-    rule: str
+    rules: tuple[str, ...]
+    kind: str  # new | update | followup (legacy: from before one alert per article)
     severity: str
     article_id: int
     title: str
@@ -95,7 +110,7 @@ def inbox(engine: Engine, where: InboxFilter, limit: int = 100, offset: int = 0)
             .join(Triage, col(Triage.alert_id) == col(Alert.id), isouter=True)
         )
         if where.rule:
-            query = query.where(Alert.rule == where.rule)
+            query = query.where(_names_rule(where.rule))
         if where.severity:
             query = query.where(Alert.severity == where.severity)
         if where.status == "new":
@@ -130,7 +145,8 @@ def inbox(engine: Engine, where: InboxFilter, limit: int = 100, offset: int = 0)
                 InboxRow(
                     alert.id,
                     alert.created_at,
-                    alert.rule,
+                    tuple(alert_rules(alert)),
+                    alert.kind,
                     alert.severity,
                     article.id,
                     article.title,
@@ -148,8 +164,9 @@ def inbox(engine: Engine, where: InboxFilter, limit: int = 100, offset: int = 0)
 def inbox_choices(engine: Engine) -> dict[str, list[str]]:
     """The values the inbox can be filtered by: rules, severities and channels seen."""
     with Session(engine) as session:
+        rules = {name for alert in session.exec(select(Alert)) for name in alert_rules(alert)}
         return {
-            "rule": sorted(set(session.exec(select(Alert.rule)))),
+            "rule": sorted(rules),
             "severity": sorted(set(session.exec(select(Alert.severity)))),
             "channel": sorted(set(session.exec(select(Delivery.channel)))),
         }
@@ -175,14 +192,19 @@ class RuleQuality:
 
 
 def rule_quality(engine: Engine, now: datetime | None = None) -> dict[str, RuleQuality]:
-    """Per alerting rule: its alerts, verdict counts, precision and the noisy flag."""
+    """Per alerting rule: its alerts, verdict counts, precision and the noisy flag. A verdict
+    on an alert naming several rules counts for each of them."""
     since = (now or utcnow()) - NOISY_WINDOW
     with Session(engine) as session:
-        rows = session.exec(
-            select(Alert.rule, Alert.created_at, Triage.verdict).join(
-                Triage, col(Triage.alert_id) == col(Alert.id), isouter=True
+        rows = [
+            (rule, alert.created_at, verdict)
+            for alert, verdict in session.exec(
+                select(Alert, Triage.verdict).join(
+                    Triage, col(Triage.alert_id) == col(Alert.id), isouter=True
+                )
             )
-        ).all()
+            for rule in alert_rules(alert)
+        ]
     totals: Counter[str] = Counter()
     verdicts: dict[str, Counter[str]] = {}
     noise_7d: Counter[str] = Counter()

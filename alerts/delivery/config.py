@@ -26,6 +26,7 @@ __all__ = [
 # rule that names it is shown in the inbox (as every alert is) and has no delivery row.
 INBOX = "inbox"
 
+
 class AlertsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -1,4 +1,4 @@
-"""Writing to the outbox: the deliveries of a new alert, and of a later article of its story.
+"""Writing to the outbox: the deliveries of an article's alert, one per channel.
 
 Called by evaluation inside the transaction that stores the match, so an alert and its
 deliveries exist together or not at all. When and how each goes out is the dispatcher's
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from alerts.delivery.config import INBOX
-from db.models import Alert, Article, Delivery
+from db.models import Delivery
 
 
 def enqueue(
@@ -20,8 +20,8 @@ def enqueue(
 ) -> int:
     """Put one delivery per channel in the outbox, in the caller's transaction.
 
-    Called with the alert (its own article) and again for each later article of the story
-    (a follow-up); how many rows were added. The inbox needs none: it shows the alert itself.
+    The channels of every rule the alert names, each once; how many rows were added. The
+    inbox needs none: it shows the alert itself.
     """
     targets = [channel for channel in dict.fromkeys(channels) if channel != INBOX]
     for channel in targets:
@@ -29,14 +29,3 @@ def enqueue(
             Delivery(alert_id=alert_id, article_id=article_id, channel=channel, next_attempt_at=now)
         )
     return len(targets)
-
-
-def story_alert(session: Session, rule: str, story_id: int) -> int | None:
-    """The id of the alert a story already raised for `rule`, if any."""
-    return session.exec(
-        select(Alert.id)
-        .join(Article, col(Article.id) == col(Alert.article_id))
-        .where(Alert.rule == rule, Article.story_id == story_id)
-        .order_by(col(Alert.id))
-        .limit(1)
-    ).first()

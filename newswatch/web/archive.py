@@ -138,7 +138,7 @@ def article_page(request: Request) -> Response:
             .order_by(col(Article.published), col(Article.id))
         ).all()
         alerts = session.exec(select(Alert).where(Alert.article_id == article_id)).all()
-        reasons = alert_reasons(session, web.config, article, matches, alerts)
+        reasons = alert_reasons(article, matches, alerts)
     hits = [h for m in matches for h in m.terms] + [h for e in entities for h in e.hits]
     return page(
         request,

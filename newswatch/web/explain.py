@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup
-from sqlmodel import Session, col, select
 
 from db.models import Alert, Article, Match
-from newswatch.config import AppConfig
+from db.triage import alert_rules
 from newswatch.web.render import marked
 
 
@@ -39,46 +38,22 @@ def join_reason(article: Article) -> str:
     return "started the story" + (" (a seed)" if article.seed else "")
 
 
-def alert_reasons(
-    session: Session,
-    config: AppConfig,
-    article: Article,
-    matches: Sequence[Match],
-    alerts: Sequence[Alert],
-) -> list[str]:
-    """One line per rule that matched: the alert it raised, or why it raised none."""
+def alert_reasons(article: Article, matches: Sequence[Match], alerts: Sequence[Alert]) -> list[str]:
+    """The article's alert (which rules, new coverage or a follow-up of a known story), and the
+    reason evaluation recorded for alerting or not."""
     if article.evaluated_at is None:
         return ["not evaluated by the rules yet"]
-    if not matches:
-        return ["no rule matched"]
-    rules = {r.name: r for r in config.rules}
-    raised = {a.rule: a for a in alerts}
-    lines = []
-    for match in matches:
-        rule = rules.get(match.rule)
-        if match.rule in raised:
-            lines.append(f"{match.rule}: raised alert #{raised[match.rule].id}")
-        elif rule is None:
-            lines.append(f"{match.rule}: matched; the rule is no longer in the config")
-        elif rule.topic:
-            lines.append(f"{match.rule}: the topic rule: marks the article relevant")
-        elif not rule.channels:
-            lines.append(f"{match.rule}: matched; the rule names no channel, so it never alerts")
-        elif article.seed:
-            lines.append(f"{match.rule}: matched; seeds never alert")
-        elif article.duplicate_of is not None:
-            lines.append(f"{match.rule}: matched; a duplicate of #{article.duplicate_of}: no alert")
-        elif rule.require_topic and not article.relevant:
-            lines.append(f"{match.rule}: matched; the rule needs a relevant article")
-        else:
-            earlier = session.exec(
-                select(Alert.id)
-                .join(Article, col(Article.id) == col(Alert.article_id))
-                .where(Article.story_id == article.story_id, Alert.rule == match.rule)
-            ).first()
-            lines.append(
-                f"{match.rule}: matched; a follow-up of alert #{earlier} of its story"
-                if earlier is not None
-                else f"{match.rule}: matched; no alert (a novelty rule found nothing new)"
-            )
+    kinds = {
+        "new": "new coverage",
+        "update": "an update of a known story",
+        "followup": "a follow-up",
+    }
+    lines = [
+        f"alert #{alert.id}, {kinds.get(alert.kind, alert.kind)}: {', '.join(alert_rules(alert))}"
+        for alert in alerts
+    ]
+    if article.alert_reason:
+        lines.append(article.alert_reason)
+    if not matches and not lines:
+        lines.append("no rule matched")
     return lines
