@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/rule_eval.py
 	$(BIN)/python bench/dedup_choice.py
 	$(BIN)/python bench/dedup_cost.py
+	$(BIN)/python bench/review_search.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
