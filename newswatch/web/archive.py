@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -75,8 +75,6 @@ def search_page(request: Request) -> Response:
 
 
 def _encode(pairs: list[tuple[str, str]]) -> str:
-    from urllib.parse import urlencode
-
     return urlencode(pairs)
 
 

@@ -165,6 +165,37 @@ def test_the_inbox_shows_alerts_of_a_rule_with_no_other_channel(
     assert ("Spacety" not in body and "Kupol" not in body) or "Drone engines" in body
 
 
+def test_saved_searches_keep_the_query_and_its_facets(browser: Browser) -> None:
+    browser.get("/search")
+    form = {"name": "German drones", "q": "Kupol", "filters": "q=Kupol&lang=de&page=2"}
+    assert browser.post("/searches", form)[0] == 403  # no form token
+    status, _, headers = browser.post("/searches", form | {"csrf": browser.csrf()})
+    assert status == 303 and headers["location"] == "/search?q=Kupol&lang=de"
+    _, body, _ = browser.get("/search")
+    link = re.search(r'<a href="(/search\?q=Kupol[^"]*)">German drones</a>', body)
+    assert link is not None
+    _, body, _ = browser.get(link.group(1).replace("&amp;", "&"))
+    assert "1 articles found in 1 stories" in body
+    search_id = re.search(r'action="/searches/(\d+)/delete"', body)
+    assert search_id is not None
+    browser.post(f"/searches/{search_id.group(1)}/delete", {"csrf": browser.csrf()})
+    assert "German drones" not in browser.get("/search")[1]
+
+
+def test_sources_and_overview_pages(browser: Browser) -> None:
+    _, body, _ = browser.get("/sources")
+    failing = re.search(r'<tr class="status-failing">(.*?)</tr>', body, re.S)
+    assert failing is not None and "gazeta-ru" in failing.group(1)
+    assert "HTTP 503 from https://gazeta.example/ru/rss" in failing.group(1)
+    assert body.count('<tr class="status-ok">') == 3
+    assert "30 min" in body  # the default schedule, as no poll adapted it yet
+    _, body, _ = browser.get("/overview")
+    assert body.count("<svg") == 4
+    # Named in the story of three and in the hostile page.
+    assert re.search(r">Shenzhen</text>.*?>4</text>", body, re.S)
+    assert 'href="/story/' in body
+
+
 def test_a_hostile_article_renders_inert(review: ReviewArchive, browser: Browser) -> None:
     status, body, headers = browser.get(f"/article/{review.ids['hostile']}")
     assert status == 200
