@@ -11,8 +11,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from db.models import Article, ArticleEntity, Match, Source
@@ -20,6 +22,18 @@ from db.models import Article, ArticleEntity, Match, Source
 FACETS = ("source", "lang", "rule", "entity", "story", "flag", "month")
 FLAGS = ("relevant", "duplicate", "seed")
 _BATCH = 500
+# Columns, not rows: the facets never need an article's text.
+_COLUMNS: list[Any] = [
+    col(Article.id),
+    col(Article.source_id),
+    col(Article.seed),
+    col(Article.lang),
+    col(Article.story_id),
+    col(Article.published),
+    col(Article.created_at),
+    col(Article.relevant),
+    col(Article.duplicate_of),
+]
 
 
 @dataclass(slots=True)
@@ -58,23 +72,25 @@ def load_facts(engine: Engine, ids: Sequence[int]) -> list[Facts]:
         sources = {s.id: s.name for s in session.exec(select(Source))}
         for at in range(0, len(ids), _BATCH):
             chunk = list(ids[at : at + _BATCH])
-            for a in session.exec(select(Article).where(col(Article.id).in_(chunk))):
-                assert a.id is not None
-                when = a.published or a.created_at
+            rows = session.connection().execute(
+                sa_select(*_COLUMNS).where(col(Article.id).in_(chunk))
+            )
+            for article_id, source_id, seed, lang, story, published, created, relevant, dup in rows:
+                when = published or created
                 facts = Facts(
-                    a.id,
-                    sources.get(a.source_id, "-") if a.source_id else ("seed" if a.seed else "-"),
-                    a.lang or "-",
-                    str(a.story_id or a.id),
+                    article_id,
+                    sources.get(source_id, "-") if source_id else ("seed" if seed else "-"),
+                    lang or "-",
+                    str(story or article_id),
                     when.date() if when else None,
                 )
-                if a.relevant:
+                if relevant:
                     facts.flags.add("relevant")
-                if a.duplicate_of is not None:
+                if dup is not None:
                     facts.flags.add("duplicate")
-                if a.seed:
+                if seed:
                     facts.flags.add("seed")
-                found[a.id] = facts
+                found[article_id] = facts
             for article_id, rule in session.exec(
                 select(Match.article_id, Match.rule).where(col(Match.article_id).in_(chunk))
             ):

@@ -9,6 +9,7 @@ follow-up); muted stories count for neither side.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,7 +66,11 @@ def set_verdict(engine: Engine, alert_id: int, verdict: str) -> list[int]:
 
 def alert_rules(alert: Alert) -> list[str]:
     """The rules an alert names, highest severity first (older rows: their one rule)."""
-    return [entry["rule"] for entry in alert.rules or []] or [alert.rule]
+    return _named(alert.rule, alert.rules)
+
+
+def _named(rule: str, rules: Sequence[Any] | None) -> list[str]:
+    return [str(entry["rule"]) for entry in rules or []] or [rule]
 
 
 def _names_rule(rule: str) -> Any:
@@ -164,11 +169,12 @@ def inbox(engine: Engine, where: InboxFilter, limit: int = 100, offset: int = 0)
 def inbox_choices(engine: Engine) -> dict[str, list[str]]:
     """The values the inbox can be filtered by: rules, severities and channels seen."""
     with Session(engine) as session:
-        rules = {name for alert in session.exec(select(Alert)) for name in alert_rules(alert)}
+        # Not DISTINCT: PostgreSQL's json type has no equality.
+        named = session.exec(select(Alert.rule, Alert.rules))
         return {
-            "rule": sorted(rules),
-            "severity": sorted(set(session.exec(select(Alert.severity)))),
-            "channel": sorted(set(session.exec(select(Delivery.channel)))),
+            "rule": sorted({name for rule, rules in named for name in _named(rule, rules)}),
+            "severity": sorted(session.exec(select(Alert.severity).distinct())),
+            "channel": sorted(session.exec(select(Delivery.channel).distinct())),
         }
 
 
@@ -197,13 +203,13 @@ def rule_quality(engine: Engine, now: datetime | None = None) -> dict[str, RuleQ
     since = (now or utcnow()) - NOISY_WINDOW
     with Session(engine) as session:
         rows = [
-            (rule, alert.created_at, verdict)
-            for alert, verdict in session.exec(
-                select(Alert, Triage.verdict).join(
+            (name, created, verdict)
+            for first, rules, created, verdict in session.exec(
+                select(Alert.rule, Alert.rules, Alert.created_at, Triage.verdict).join(
                     Triage, col(Triage.alert_id) == col(Alert.id), isouter=True
                 )
             )
-            for rule in alert_rules(alert)
+            for name in _named(first, rules)
         ]
     totals: Counter[str] = Counter()
     verdicts: dict[str, Counter[str]] = {}

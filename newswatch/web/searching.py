@@ -8,11 +8,14 @@ and results are grouped by story so a story's copies take one entry.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from alerts.archive_search import run_rule
@@ -71,7 +74,66 @@ class Results:
     ids: list[int]  # every article found, in result order, for the exports
 
 
-def _found(
+@dataclass(frozen=True, slots=True)
+class _Found:
+    ids: list[int]
+    hits: dict[int, tuple[Hit, ...]]
+    facts: list[Facts]
+
+
+class _Recent:
+    """The last few queries' results, kept while the archive is unchanged: paging, choosing a
+    facet or exporting a view does not evaluate the query again. The archive's state is its
+    article count, newest id and evaluated count (texts are never edited in place, and the
+    facets' rules, entities and relevance are written when an article is evaluated)."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], _Found]] = OrderedDict()
+
+    @staticmethod
+    def state(engine: Engine) -> tuple[Any, ...]:
+        with Session(engine) as session:
+            row = session.exec(
+                select(func.count(), func.max(Article.id), func.count(col(Article.evaluated_at)))
+            ).one()
+        return tuple(row)
+
+    def get(self, engine: Engine, query: str, state: tuple[Any, ...]) -> _Found | None:
+        with self.lock:
+            entry = self.entries.get((str(engine.url), query))
+            if entry is None or entry[0] != state:
+                return None
+            self.entries.move_to_end((str(engine.url), query))
+            return entry[1]
+
+    def put(self, engine: Engine, query: str, state: tuple[Any, ...], found: _Found) -> None:
+        with self.lock:
+            self.entries[(str(engine.url), query)] = (state, found)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+RECENT = _Recent()
+
+
+def _found(engine: Engine, config: AppConfig, query: str) -> _Found:
+    state = RECENT.state(engine)
+    cached = RECENT.get(engine, query, state)
+    if cached is not None:
+        return cached
+    ids, hits = _evaluate(engine, config, query)
+    found = _Found(ids, hits, load_facts(engine, ids))
+    RECENT.put(engine, query, state, found)
+    return found
+
+
+def _evaluate(
     engine: Engine, config: AppConfig, query: str
 ) -> tuple[list[int], dict[int, tuple[Hit, ...]]]:
     if not query.strip():
@@ -94,20 +156,20 @@ def search(
     per_page: int = 20,
 ) -> Results:
     try:
-        ids, hits = _found(engine, config, query)
+        found = _found(engine, config, query)
     except RuleError as exc:
         message = "; ".join(exc.errors).replace(f"rules[0] {SEARCH_RULE!r}: query: ", "")
         return Results(query, message, 0, 0, [], {f: [] for f in FACETS}, [])
     except SearchError as exc:
         return Results(query, str(exc), 0, 0, [], {f: [] for f in FACETS}, [])
-    narrowed = narrow(load_facts(engine, ids), chosen, since, until)
+    narrowed = narrow(found.facts, chosen, since, until)
     # One entry per story, at the place of its best result.
     groups: dict[str, list[Facts]] = {}
     for facts in narrowed.facts:
         groups.setdefault(facts.story, []).append(facts)
     heads = list(groups.values())
     shown = heads[(page - 1) * per_page : page * per_page]
-    entries = _entries(engine, [(g[0], len(g)) for g in shown], hits)
+    entries = _entries(engine, [(g[0], len(g)) for g in shown], found.hits)
     found_ids = [f.article_id for f in narrowed.facts]
     return Results(query, None, len(found_ids), len(heads), entries, narrowed.counts, found_ids)
 
