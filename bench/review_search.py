@@ -15,7 +15,7 @@ paging, choosing a facet, exporting the view), the articles found, and the ratio
 median to a bare FTS5 query for the same words measured in the same run (the baseline: what
 the archive's index alone costs).
 
-Run: `.venv/bin/python bench/review_search.py [--articles 100000] [--url postgresql+psycopg://...]`
+Run: `.venv/bin/python bench/review_search.py [--articles 100000] [--runs 15] [--url URL]`
 (default: a SQLite file in a temporary folder; a PostgreSQL URL needs an empty database or
 schema; PostgreSQL has no FTS5 prefilter, so every article is read).
 """
@@ -192,6 +192,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--url", default=None, help="archive URL (default: a temporary SQLite)")
+    parser.add_argument("--runs", type=int, default=RUNS, help="fetches per page and mode")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -222,10 +223,10 @@ def main() -> None:
         for name, path, query in pages:
             _fetch(base + path)
             cold = []
-            for _ in range(RUNS):
+            for _ in range(args.runs):
                 RECENT.clear()  # the query is evaluated again, as for a new search
                 cold.append(_fetch(base + path))
-            warm = [_fetch(base + path) for _ in range(RUNS)]  # paging, a facet, an export
+            warm = [_fetch(base + path) for _ in range(args.runs)]  # paging, a facet, an export
             median, p95 = _stats(cold)
             warm_median, warm_p95 = _stats(warm)
             with urllib.request.urlopen(base + path) as response:
