@@ -53,6 +53,7 @@ TOPIC = {
     "ru": ("дрон", "Китай", "machine tools"),
 }
 QUERIES = [
+    ("no query (newest)", "", None),
     ("a word", "Kupol", None),
     ("a prefix word", "drone*", None),
     ("a phrase", '"machine tools"', None),
@@ -234,7 +235,7 @@ def main() -> None:
             found = page.split('id="hit-count">')[1].split(" ")[0] if "hit-count" in page else "-"
             words = (query or "").replace("@drones", "drone*").replace("@china", "China")
             words = words.replace("NEAR/10", "AND")
-            baseline = _fts_baseline(engine, words) if query else float("nan")
+            baseline = _fts_baseline(engine, words) if words else float("nan")
             ratio = (
                 f"{median / baseline:11.0f}" if baseline == baseline and baseline else "-".rjust(11)
             )

@@ -16,7 +16,7 @@ from db.models import Alert, Article, ArticleEntity, Match, SavedSearch, Source
 from newswatch.web.charts import days_back, line_chart, timeline, with_spikes
 from newswatch.web.explain import alert_reasons, join_reason, spans
 from newswatch.web.render import page
-from newswatch.web.searching import build_query, search
+from newswatch.web.searching import BROWSE_LIMIT, build_query, search
 from newswatch.web.state import chosen_facets, date_param, int_param, state
 
 PER_PAGE = 20
@@ -69,6 +69,7 @@ def search_page(request: Request) -> Response:
             "pages": max(1, -(-results.stories // PER_PAGE)),
             "saved": saved,
             "export_query": request.url.query,
+            "browse_limit": BROWSE_LIMIT,
         },
         status=400 if results.error else 200,
     )

@@ -29,6 +29,9 @@ from db.search import SearchError
 from newswatch.config import AppConfig
 
 SEARCH_RULE = "search"
+# Without a query the page lists the newest articles; their facets are counted over this many
+# (over a whole archive of 100,000 that took seconds), while any query searches everything.
+BROWSE_LIMIT = 5000
 SNIPPET_CHARS = 240
 _TERM = re.compile(r'"[^"]*"|\S+')
 
@@ -138,7 +141,8 @@ def _evaluate(
 ) -> tuple[list[int], dict[int, tuple[Hit, ...]]]:
     if not query.strip():
         with Session(engine) as session:
-            ids = session.exec(select(Article.id).order_by(col(Article.id).desc())).all()
+            newest = select(Article.id).order_by(col(Article.id).desc()).limit(BROWSE_LIMIT)
+            ids = session.exec(newest).all()
         return [i for i in ids if i is not None], {}
     ruleset = RuleSet([RuleConfig(name=SEARCH_RULE, query=query)], config.groups, config.entities)
     report = run_rule(engine, ruleset, SEARCH_RULE)
