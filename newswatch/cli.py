@@ -285,3 +285,7 @@ def main() -> None:
 from newswatch.alerts_cli import alerts  # noqa: E402  (it needs `cli` defined first)
 
 cli.add_command(alerts)
+
+from newswatch.commands.evaluate import evaluate  # noqa: E402
+
+cli.add_command(evaluate)
