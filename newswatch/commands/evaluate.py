@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from newswatch.cli import Context
+from newswatch.context import Context, pass_context
 
 
 @click.command()
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
     metavar="FILE.jsonl...",
 )
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-@click.pass_obj
+@pass_context
 def evaluate(context: Context, files: Sequence[Path], as_json: bool) -> None:
     """Replay a labelled set (JSON Lines) through storage, dedup and rules in a throwaway
     archive with this config (its seeds first), and print how it scored, with the misses.

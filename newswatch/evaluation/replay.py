@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from alerts.evaluate import evaluate_pending
-from alerts.rules import RuleSet
+from alerts.rules.ruleset import RuleSet
 from db.config import DedupConfig
 from db.draft import ArticleDraft
 from db.engine import open_archive
