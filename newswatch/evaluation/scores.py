@@ -227,7 +227,8 @@ def _alerted(what: str, outcome: Outcome) -> _Seen:
 
 
 def _same_event_alerted(record: LabelledRecord, outcome: Outcome, replay: Replay) -> _Seen | None:
-    if not record.is_same_event:
+    # Only reports the rules should take up: one off the topic that alerts is a precision miss.
+    if not record.is_same_event or not record.relevant:
         return None
     return _alerted("no new alert (a follow-up of its story at most)", outcome)
 
@@ -269,8 +270,8 @@ def score(records: Sequence[LabelledRecord], replay: Replay) -> Scores:
          _new_reached),
         ("seed_copy_alerted", "seed copies that raised an alert", Goal("<=", 0.0), False,
          seed_copy_alerted),
-        ("same_event_alerted", "same-event reports that raised a new alert", Goal("<=", 0.25),
-         False, _same_event_alerted),
+        ("same_event_alerted", "relevant same-event reports that raised a new alert",
+         Goal("<=", 0.25), False, _same_event_alerted),
         ("messages_per_channel", "messages per alerted article and channel", Goal("<=", 1.0),
          True, _per_channel),
     ]  # fmt: skip
