@@ -2,19 +2,20 @@
 
 The set is texts we wrote, shaped like real coverage: captions printed twice, bylines, tags,
 "read more" lines, teasers cut after the lead, live-blog entries, rewrites; in English,
-German, Dutch and French, with the misses real coverage showed (officials warning China not
-to "support" or "help" Russia with no weapons word, allies calling China an "enabler" of the
-war, short live-blog entries) and near-misses (China–Russia trade and gas figures next to
-sanction words, Chinese firms sanctioned over parts of Iranian drones that Russia uses, North
-Korean shells, Iranian drones, joint exercises). `newswatch evaluate` runs the same file
+German, Dutch and French (fewer in Russian and Ukrainian), with the misses real coverage
+showed (officials warning China not to "support" or "help" Russia with no weapons word,
+allies calling China an "enabler" of the war, short live-blog entries) and near-misses
+(China–Russia trade and gas figures next to sanction words, Chinese firms sanctioned over
+parts of Iranian drones that Russia uses, North Korean shells, Iranian drones, joint
+exercises). `newswatch evaluate` runs the same file
 through dedup and the outbox too.
 
-Floors are pinned per language at what the rules score today (December 2026): 152 records
-(38 a language), every relevant one found, none of the 48 near-misses flagged, and an
-alerting rule fires on every relevant one. 24 of the records (6 a language) were written
-after the rules were tuned on the rest, and scored before any change for them: 16/16
-relevant found, 1/8 near-misses flagged (a joint air patrol, in French; "patrouille
-conjointe" was then added to @exercises).
+Floors are pinned per language at what the rules score today (December 2026): 180 records
+(38 each in en, de, nl, fr; 14 each in ru, uk), every one of the 104 relevant found, none of
+the 58 near-misses flagged, and an alerting rule fires on every relevant one. 52 records
+(6 each in en, de, nl, fr, all of ru and uk) were written after the rules had been tuned on
+the others and scored before any change for them: 32/32 relevant found, 1/18 near-misses
+flagged (a joint air patrol, in French; "patrouille conjointe" then went into @exercises).
 """
 
 from __future__ import annotations
@@ -31,14 +32,16 @@ from newswatch.evaluation.records import LabelledRecord, read_records
 ROOT = Path(__file__).resolve().parents[2]
 TOPIC_SET = ROOT / "tests" / "data" / "devset" / "topic.jsonl"
 TOPIC = "china_russia_military_support"
-LANGS = ("en", "de", "nl", "fr")
+LANGS = ("en", "de", "nl", "fr", "ru", "uk")
+# Records per language at least: the four languages of most coverage, and the two others.
+SIZE = {"en": 30, "de": 30, "nl": 30, "fr": 30, "ru": 12, "uk": 12}
 
 # Per language: topic recall and precision, the share of relevant records on which a rule
 # with channels fires (the development rules), and a ceiling on near-misses flagged relevant.
-RECALL_FLOOR = {"en": 1.0, "de": 1.0, "nl": 1.0, "fr": 1.0}
-PRECISION_FLOOR = {"en": 1.0, "de": 1.0, "nl": 1.0, "fr": 1.0}
-ALERTING_FLOOR = {"en": 1.0, "de": 1.0, "nl": 1.0, "fr": 1.0}
-NEAR_MISS_CEILING = {"en": 0.0, "de": 0.0, "nl": 0.0, "fr": 0.0}
+RECALL_FLOOR = dict.fromkeys(LANGS, 1.0)
+PRECISION_FLOOR = dict.fromkeys(LANGS, 1.0)
+ALERTING_FLOOR = dict.fromkeys(LANGS, 1.0)
+NEAR_MISS_CEILING = dict.fromkeys(LANGS, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +61,12 @@ def verdicts() -> list[tuple[LabelledRecord, set[str], set[str]]]:
 def test_the_set_is_balanced_and_has_every_kind(
     verdicts: list[tuple[LabelledRecord, set[str], set[str]]],
 ) -> None:
-    assert len(verdicts) >= 120
+    assert len(verdicts) >= 170
     for lang in LANGS:
         mine = [record for record, _, _ in verdicts if record.lang == lang]
-        assert len(mine) >= 30, lang
-        assert sum(r.relevant for r in mine) >= 18, lang
-        assert sum(r.kind == "near-miss" for r in mine) >= 10, lang
+        assert len(mine) >= SIZE[lang], lang
+        assert sum(r.relevant for r in mine) >= SIZE[lang] // 2, lang
+        assert sum(r.kind == "near-miss" for r in mine) >= SIZE[lang] // 3, lang
         assert any(r.kind == "unrelated" for r in mine), lang
 
 
