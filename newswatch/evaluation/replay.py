@@ -23,7 +23,7 @@ from alerts.rules.ruleset import RuleSet
 from db.config import DedupConfig
 from db.draft import ArticleDraft
 from db.engine import open_archive
-from db.models import Alert, Article, Delivery, Match
+from db.models import ALERTING_KINDS, Alert, Article, Delivery, Match
 from db.seeds import import_seeds
 from db.store import store_article
 from newswatch.evaluation.records import LabelledRecord, RecordError
@@ -40,9 +40,17 @@ class Outcome:
     story_id: int
     relevant: bool
     rules: tuple[str, ...]  # the rules that matched
-    alerts: tuple[str, ...]  # the rules of the alerts raised on this article
-    # Outbox rows about this article, per channel: the rule of each row's alert.
-    deliveries: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The article's alert: its kind (new, update, followup; legacy rows are one per rule)...
+    alert_kind: str | None = None
+    # ...and the rules it names; for per-rule (legacy) alerts, every such alert's rule.
+    alert_rules: tuple[str, ...] = ()
+    # Outbox rows about this article, per channel: the rules each row's alert names.
+    deliveries: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    @property
+    def alerted(self) -> bool:
+        """A new alert or an update, not a follow-up of a known story."""
+        return self.alert_kind in ALERTING_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,18 +91,22 @@ def _read_back(engine: Engine) -> dict[int, Outcome]:
             select(Match.article_id, Match.rule).order_by(col(Match.id))
         ):
             matched[article_id].append(rule)
+        kinds: dict[int, str] = {}
         alerted: dict[int, list[str]] = defaultdict(list)
-        for article_id, rule in session.exec(
-            select(Alert.article_id, Alert.rule).order_by(col(Alert.id))
+        named: dict[int, tuple[str, ...]] = {}
+        for alert in session.exec(select(Alert).order_by(col(Alert.id))):
+            assert alert.id is not None
+            names = tuple(entry["rule"] for entry in alert.rules or ()) or (alert.rule,)
+            named[alert.id] = names
+            kinds.setdefault(alert.article_id, alert.kind)
+            alerted[alert.article_id].extend(names)
+        rows: dict[int, dict[str, list[tuple[str, ...]]]] = defaultdict(lambda: defaultdict(list))
+        for article_id, channel, alert_id in session.exec(
+            select(Delivery.article_id, Delivery.channel, Delivery.alert_id).order_by(
+                col(Delivery.id)
+            )
         ):
-            alerted[article_id].append(rule)
-        rows: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for article_id, channel, rule in session.exec(
-            select(Delivery.article_id, Delivery.channel, Alert.rule)
-            .join(Alert, col(Alert.id) == col(Delivery.alert_id))
-            .order_by(col(Delivery.id))
-        ):
-            rows[article_id][channel].append(rule)
+            rows[article_id][channel].append(named[alert_id])
     outcomes: dict[int, Outcome] = {}
     for article in articles:
         assert article.id is not None
@@ -106,7 +118,8 @@ def _read_back(engine: Engine) -> dict[int, Outcome]:
             story_id=article.story_id or article.id,
             relevant=article.relevant,
             rules=tuple(matched[article.id]),
-            alerts=tuple(alerted[article.id]),
+            alert_kind=kinds.get(article.id),
+            alert_rules=tuple(alerted[article.id]),
             deliveries={channel: tuple(r) for channel, r in rows[article.id].items()},
         )
     return outcomes

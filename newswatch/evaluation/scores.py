@@ -195,20 +195,28 @@ def _messages(outcome: Outcome) -> str:
     if not outcome.deliveries:
         return "no message"
     return "; ".join(
-        f"{channel}: {len(rules)} ({', '.join(rules)})"
-        for channel, rules in outcome.deliveries.items()
+        f"{channel}: {len(rows)} (" + "; ".join(", ".join(rules) for rules in rows) + ")"
+        for channel, rows in outcome.deliveries.items()
     )
+
+
+def _alert(outcome: Outcome) -> str:
+    rules = ", ".join(outcome.alert_rules)
+    if outcome.alert_kind is None:
+        return "no alert"
+    if outcome.alert_kind == "followup":
+        return f"a follow-up of a known story, not an alert ({rules})"
+    return f"{outcome.alert_kind} alert ({rules})"
 
 
 def _new_reached(record: LabelledRecord, outcome: Outcome, replay: Replay) -> _Seen | None:
     if not record.is_new_development:
         return None
-    reached = bool(outcome.alerts or outcome.deliveries)
-    if reached:
+    if outcome.alerted:
         return _Seen(True)
     why = "not relevant" if not outcome.relevant else "relevant"
-    happened = f"no alert or message ({why}; rules: {_rules(outcome)}; {_verdict(outcome, replay)})"
-    return _Seen(False, miss=("an alert, or a follow-up of its story", happened))
+    happened = f"{_alert(outcome)} ({why}; rules: {_rules(outcome)}; {_verdict(outcome, replay)})"
+    return _Seen(False, miss=("a new alert, or an update in its story's thread", happened))
 
 
 def _root_is_seed(record: LabelledRecord, records: dict[str, LabelledRecord]) -> bool:
@@ -220,9 +228,9 @@ def _root_is_seed(record: LabelledRecord, records: dict[str, LabelledRecord]) ->
     return target is not None and target not in records
 
 
-def _alerted(what: str, outcome: Outcome) -> _Seen:
-    raised = bool(outcome.alerts)
-    happened = f"alerts raised: {', '.join(outcome.alerts)}; {_messages(outcome)}"
+def _alerted(what: str, outcome: Outcome, replay: Replay) -> _Seen:
+    raised = outcome.alerted
+    happened = f"{_alert(outcome)}; {_messages(outcome)}; {_verdict(outcome, replay)}"
     return _Seen(raised, miss=(what, happened) if raised else None)
 
 
@@ -230,13 +238,13 @@ def _same_event_alerted(record: LabelledRecord, outcome: Outcome, replay: Replay
     # Only reports the rules should take up: one off the topic that alerts is a precision miss.
     if not record.is_same_event or not record.relevant:
         return None
-    return _alerted("no new alert (a follow-up of its story at most)", outcome)
+    return _alerted("no new alert (a follow-up of its story at most)", outcome, replay)
 
 
 def _per_channel(record: LabelledRecord, outcome: Outcome, replay: Replay) -> _Seen | None:
     if not outcome.deliveries:
         return None
-    messages = sum(len(rules) for rules in outcome.deliveries.values())
+    messages = sum(len(rows) for rows in outcome.deliveries.values())
     pairs = len(outcome.deliveries)
     many = messages > pairs
     return _Seen(messages, pairs, ("one message per channel", _messages(outcome)) if many else None)
@@ -253,7 +261,7 @@ def score(records: Sequence[LabelledRecord], replay: Replay) -> Scores:
     def seed_copy_alerted(record: LabelledRecord, outcome: Outcome, replay: Replay) -> _Seen | None:
         if not record.is_copy or not _root_is_seed(record, by_id):
             return None
-        return _alerted("no alert (a copy of a seed)", outcome)
+        return _alerted("no alert (a copy of a seed)", outcome, replay)
 
     questions: list[tuple[str, str, Goal, bool, _Ask]] = [
         ("copies_linked", "copies linked to their seed (or target)", Goal(">=", 0.95), False,
@@ -270,7 +278,7 @@ def score(records: Sequence[LabelledRecord], replay: Replay) -> Scores:
          _new_reached),
         ("seed_copy_alerted", "seed copies that raised an alert", Goal("<=", 0.0), False,
          seed_copy_alerted),
-        ("same_event_alerted", "relevant same-event reports that raised a new alert",
+        ("same_event_alerted", "relevant same-event reports that alerted (new or update)",
          Goal("<=", 0.25), False, _same_event_alerted),
         ("messages_per_channel", "messages per alerted article and channel", Goal("<=", 1.0),
          True, _per_channel),
