@@ -14,8 +14,9 @@ Queries are drawn over a vocabulary small enough for terms, prefixes and phrases
 often: words, `word*`, "phrases", AND/OR/NOT, NEAR/n, ONEAR/n, title:/text:, lang:, source:,
 @groups (lists, a nested group, a group written as a query) and entity:NAME / entity:#tag.
 Several rules are compiled together, so they share groups and wake one another's atoms.
-For every article the rules that fire must be the same, and where no term occurs more often
-than an explanation keeps (MAX_HITS_PER_TERM), the hits too.
+For every article the rules that fire must be the same, and the watchlisted entities it
+names, with their places; where no term occurs more often than an explanation keeps
+(MAX_HITS_PER_TERM), the rules' hits too.
 """
 
 from __future__ import annotations
@@ -297,10 +298,16 @@ def _hit_key(hit: Hit) -> tuple[str, str, int, int, str, str | None]:
 def check(queries: Sequence[str], article: Article) -> None:
     rules = _ruleset(queries)
     walk = Walk(rules, article)
-    got = {
-        m.rule.name: m
-        for m in rules.analyse(article.title, article.text, article.lang, article.source).matches
+    analysis = rules.analyse(article.title, article.text, article.lang, article.source)
+    scan = rules.scan(article.title, article.text, article.lang, article.source)
+    # The watchlisted entities an article names (stored with it), whatever the rules ask.
+    named = {
+        entity.name: sorted(map(_hit_key, scan.explain(list(found))))
+        for entity in ENTITIES
+        if (found := walk.entity(EntityRef(fold(entity.name), False, 0), None)) is not None
     }
+    assert {e.name: sorted(map(_hit_key, e.hits)) for e in analysis.entities} == named
+    got = {m.rule.name: m for m in analysis.matches}
     expected: Mapping[str, frozenset[Occurrence]] = {
         f"r{n}": found
         for n, query in enumerate(queries)
@@ -311,7 +318,6 @@ def check(queries: Sequence[str], article: Article) -> None:
     many += [len(walk.entity(EntityRef(fold(e.name), False, 0), None) or ()) for e in ENTITIES]
     if max(many, default=0) > MAX_HITS_PER_TERM:
         return  # an explanation shows a term's first few places: not comparable
-    scan = rules.scan(article.title, article.text, article.lang, article.source)
     for name, found in expected.items():
         want = sorted(map(_hit_key, scan.explain(list(found))))
         assert sorted(map(_hit_key, got[name].hits)) == want, (name, queries, article)
