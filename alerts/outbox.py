@@ -50,6 +50,8 @@ class DispatchReport:
     # Deliveries put into a digest this pass (digest channels and throttled overflow).
     digested: int = 0
     digests_sent: int = 0
+    # Unexpected errors (not a DeliveryError): each one also counts as retried or failed.
+    errors: int = 0
 
 
 def backoff(attempts: int, cfg: AlertsConfig) -> timedelta:
@@ -189,7 +191,9 @@ class Dispatcher:
         self.channels = dict(channels)
         self.cfg = cfg
         self.clock = clock
-        self.counts = {"sent": 0, "retried": 0, "failed": 0, "digested": 0, "digests_sent": 0}
+        self.counts = dict.fromkeys(
+            ("sent", "retried", "failed", "digested", "digests_sent", "errors"), 0
+        )
         # Channels a server asked to wait (429), until when; rows fetched earlier in the pass
         # must not be tried either.
         self.held: dict[str, datetime] = {}
@@ -224,6 +228,8 @@ class Dispatcher:
             target.send(message)
         except DeliveryError as exc:
             logger.error("operator channel %s could not be told: %s", operator, exc.message)
+        except Exception as exc:
+            logger.exception("operator channel %s could not be told: %s", operator, exc)
 
     def _route_to_digest(
         self, delivery_id: int, channel: str, channel_cfg: ChannelConfig, route: str
@@ -242,6 +248,24 @@ class Dispatcher:
         attempts = _claim(self.engine, delivery_id, self.clock())
         if attempts is None:
             return  # another dispatcher has it
+        try:
+            self._claimed(delivery_id, attempts, channel_name)
+        except Exception as exc:
+            # Routing or rendering it failed (channel errors are handled in `send`): one
+            # failed attempt, so the row never stays `sending` and the pass goes on.
+            self._unexpected(delivery_id, attempts + 1, channel_name, exc)
+
+    def _unexpected(
+        self, delivery_id: int, attempts: int, channel_name: str, exc: Exception
+    ) -> None:
+        what = f"delivery {delivery_id}"
+        logger.error("%s via %s: unexpected error", what, channel_name, exc_info=exc)
+        self.counts["errors"] += 1
+        self.failed_attempt(
+            delivery_id, attempts, channel_name, what, DeliveryError.unexpected(exc)
+        )
+
+    def _claimed(self, delivery_id: int, attempts: int, channel_name: str) -> None:
         channel = self.channels.get(channel_name)
         channel_cfg = self.cfg.channels.get(channel_name)
         if channel is None or channel_cfg is None:
@@ -286,43 +310,18 @@ class Dispatcher:
         try:
             remote_id = channel.send(outgoing)
         except DeliveryError as exc:
-            if not exc.retry or attempts >= self.cfg.max_attempts:
-                reason = exc.message
-                if exc.retry:
-                    reason = f"gave up after {attempts} attempts: {exc.message}"
-                _finish(
-                    self.engine,
-                    delivery_id,
-                    attempts,
-                    status="failed",
-                    last_error=reason,
-                    in_doubt=False,
-                )
-                self.report_permanent(channel_name, what, reason)
-                self.counts["failed"] += 1
-                return
-            when = self.retry_at(attempts, exc)
-            _finish(
-                self.engine,
-                delivery_id,
-                attempts,
-                status="pending",
-                last_error=exc.message,
-                next_attempt_at=when,
-                in_doubt=exc.in_doubt,
-            )
+            if self.failed_attempt(delivery_id, attempts, channel_name, what, exc):
+                self.resting.add(channel_name)
+            return
+        except Exception as exc:
+            logger.error("%s via %s: unexpected error", what, channel_name, exc_info=exc)
+            self.counts["errors"] += 1
+            # Most likely the channel itself (its config, its client): its other deliveries
+            # wait for the next pass rather than fail the same way now.
             self.resting.add(channel_name)
-            if exc.retry_after is not None:
-                self.held[channel_name] = when
-                _hold_channel(self.engine, channel_name, when)
-            logger.warning(
-                "%s via %s will be retried at %s: %s",
-                what,
-                channel_name,
-                when.isoformat(),
-                exc.message,
+            self.failed_attempt(
+                delivery_id, attempts, channel_name, what, DeliveryError.unexpected(exc), False
             )
-            self.counts["retried"] += 1
             return
         _finish(
             self.engine,
@@ -338,6 +337,55 @@ class Dispatcher:
         logger.info("%s sent via %s: %s", what, channel_name, outgoing.rendered.subject)
         self.counts["sent"] += 1
 
+    def failed_attempt(
+        self,
+        delivery_id: int,
+        attempts: int,
+        channel_name: str,
+        what: str,
+        exc: DeliveryError,
+        log: bool = True,
+    ) -> bool:
+        """Record attempt number `attempts` as failed: retried later (True), or failed for good."""
+        if not exc.retry or attempts >= self.cfg.max_attempts:
+            reason = exc.message
+            if exc.retry:
+                reason = f"gave up after {attempts} attempts: {exc.message}"
+            _finish(
+                self.engine,
+                delivery_id,
+                attempts,
+                status="failed",
+                last_error=reason,
+                in_doubt=False,
+            )
+            self.report_permanent(channel_name, what, reason)
+            self.counts["failed"] += 1
+            return False
+        when = self.retry_at(attempts, exc)
+        _finish(
+            self.engine,
+            delivery_id,
+            attempts,
+            status="pending",
+            last_error=exc.message,
+            next_attempt_at=when,
+            in_doubt=exc.in_doubt,
+        )
+        if exc.retry_after is not None:
+            self.held[channel_name] = when
+            _hold_channel(self.engine, channel_name, when)
+        if log:
+            logger.warning(
+                "%s via %s will be retried at %s: %s",
+                what,
+                channel_name,
+                when.isoformat(),
+                exc.message,
+            )
+        self.counts["retried"] += 1
+        return True
+
     def run(self) -> DispatchReport:
         release_stale(self.engine, self.clock())
         release_orphans(self.engine)
@@ -345,7 +393,15 @@ class Dispatcher:
         while due := _due(self.engine, self.clock(), last_id):
             for delivery_id, channel_name in due:
                 last_id = delivery_id
-                self.one(delivery_id, channel_name)
+                try:
+                    self.one(delivery_id, channel_name)
+                except Exception:
+                    # The archive itself failed (claiming, recording): the lease hands the
+                    # row back later; the other deliveries are still tried.
+                    logger.exception(
+                        "delivery %d via %s: not dispatched", delivery_id, channel_name
+                    )
+                    self.counts["errors"] += 1
         digests = send_due_digests(
             self.engine,
             self.channels,
@@ -358,6 +414,7 @@ class Dispatcher:
         self.counts["digests_sent"] += digests["sent"]
         self.counts["retried"] += digests["retried"]
         self.counts["failed"] += digests["failed"]
+        self.counts["errors"] += digests["errors"]
         return DispatchReport(**self.counts)
 
 

@@ -99,6 +99,8 @@ class Article(SQLModel, table=True):
     relevant: bool = False
     # Set once the rules have looked at the article; NULL marks work still to do.
     evaluated_at: datetime | None = _ts()
+    # Why the rules could not (all) be evaluated on it: it is not tried again for ever.
+    eval_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
