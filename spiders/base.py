@@ -117,10 +117,38 @@ class SourcePoll:
                     if not isinstance(output, scrapy.Request):
                         self._pending += 1  # an item, settled by the pipeline once stored
                     yield output
+            except Exception as exc:
+                # Scrapy would log it as a spider error, below any level we show; here it is
+                # one line with the URL, and a failed poll or a failed page.
+                self._callback_failed(handler, args[0] if args else None, exc)
             finally:
                 self.settle()
 
         return run
+
+    def _callback_failed(self, handler: Callable[..., Any], answer: object, exc: Exception) -> None:
+        if isinstance(answer, Response):
+            url = answer.url
+        else:
+            url = failed_url(answer) if isinstance(answer, Failure) else self.source.url
+        reason = f"{type(exc).__name__}: {exc}"
+        self.outcome.errors += 1
+        if handler == self.parse_article:
+            self.outcome.failed_pages += 1
+            logger.error(
+                "source %s: page %s could not be read: %s",
+                self.source.name,
+                url,
+                reason,
+                exc_info=exc,
+            )
+            return
+        # The source's own document (or a sitemap or listing page it links to): whatever it
+        # listed before the error was followed, but the poll is no success.
+        self.outcome.error = self.outcome.error or f"cannot read {url}: {reason}"
+        logger.error(
+            "source %s: %s could not be read: %s", self.source.name, url, reason, exc_info=exc
+        )
 
     def first_request(self) -> scrapy.Request:
         conditional: dict[str, str] = {}
