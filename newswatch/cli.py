@@ -76,11 +76,12 @@ def cli(ctx: click.Context, config_file: Path | None, log_level: str | None) -> 
 def _import_seeds(context: Context) -> None:
     from db.seeds import SeedError, import_seeds
     from newswatch.progress import progress_bar
+    from spiders.urls import canonical_url
 
     seeds_dir = context.config.seeds.dir
     try:
         with progress_bar(0, "importing seeds") as bar:
-            report = import_seeds(context.archive, seeds_dir, bar.update)
+            report = import_seeds(context.archive, seeds_dir, bar.update, canonical_url)
     except SeedError as exc:
         raise click.ClickException(f"cannot import seeds: {exc}") from None
     click.echo(
