@@ -287,15 +287,15 @@ class _Parser:
 
     def parse_unary(self, after: str = "") -> Node:
         token = self.peek()
-        self.deeper(token)
-        try:
-            if self.is_op(token, "NOT"):
-                assert token is not None
-                self.take()
+        if self.is_op(token, "NOT"):
+            assert token is not None
+            self.take()
+            self.deeper(token)
+            try:
                 return Not(self.parse_unary("NOT"), token.start + 1)
-            return self.parse_primary(after)
-        finally:
-            self.depth -= 1
+            finally:
+                self.depth -= 1
+        return self.parse_primary(after)
 
     def parse_primary(self, after: str = "") -> Node:
         token = self.peek()
@@ -304,7 +304,11 @@ class _Parser:
         self.take()
         column = token.start + 1
         if token.kind == "lparen":
-            node = self.parse_or()
+            self.deeper(token)
+            try:
+                node = self.parse_or()
+            finally:
+                self.depth -= 1
             closing = self.peek()
             if closing is None or closing.kind != "rparen":
                 raise self.fail(f"')' to close the '(' at column {column}", closing)
