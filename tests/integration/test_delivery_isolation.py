@@ -14,9 +14,9 @@ import logging
 import pytest
 from sqlalchemy import Engine
 
-from alerts.channels import build_channels
-from alerts.config import AlertsConfig, SlackChannelConfig
-from alerts.outbox import dispatch_due
+from alerts.delivery.channels import build_channels
+from alerts.delivery.config import AlertsConfig, SlackChannelConfig
+from alerts.delivery.outbox import dispatch_due
 from tests.support.receiver import WEBHOOK, Receiver
 from tests.support.stories import deliveries, evaluate, stories
 

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from alerts.config import RuleConfig
 from alerts.evaluate import evaluate_pending
-from alerts.rules import RuleSet
+from alerts.rules.config import RuleConfig
+from alerts.rules.ruleset import RuleSet
 from db.models import Article, Match
 from tests.support.stories import stories
 
