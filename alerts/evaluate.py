@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from alerts.delivery.enqueue import enqueue, story_alert
@@ -170,25 +170,35 @@ def _settle(
         row = _save_match(session, article, match, snippet_chars)
         if not _may_alert(session, article, match, relevant):
             continue
-        earlier = story_alert(session, match.rule.name, article.story_id or article.id)
-        if earlier is not None:
-            # One alert per story and rule: a later article is folded into it as a follow-up.
-            enqueue(session, earlier, article.id, match.rule.channels, now)
-            continue
-        assert row.id is not None
-        alert = Alert(
-            match_id=row.id,
-            article_id=article.id,
-            rule=match.rule.name,
-            severity=match.rule.severity,
-            created_at=now,
-        )
-        session.add(alert)
-        session.flush()
-        assert alert.id is not None
-        enqueue(session, alert.id, article.id, match.rule.channels, now)
-        alerts += 1
-        logger.info("alert: rule %s on article %d: %s", match.rule.name, article.id, article.title)
+        story = article.story_id or article.id
+        earlier = story_alert(session, match.rule.name, story)
+        if earlier is None:
+            assert row.id is not None
+            alert = Alert(
+                match_id=row.id,
+                article_id=article.id,
+                story_id=story,
+                rule=match.rule.name,
+                severity=match.rule.severity,
+                created_at=now,
+            )
+            try:
+                with session.begin_nested():
+                    session.add(alert)
+            except IntegrityError:
+                # Another evaluator raised the story's alert between our look and our insert.
+                earlier = story_alert(session, match.rule.name, story)
+                assert earlier is not None, "the constraint names an alert that exists"
+            else:
+                assert alert.id is not None
+                enqueue(session, alert.id, article.id, match.rule.channels, now)
+                alerts += 1
+                logger.info(
+                    "alert: rule %s on article %d: %s", match.rule.name, article.id, article.title
+                )
+                continue
+        # One alert per story and rule: a later article is folded into it as a follow-up.
+        enqueue(session, earlier, article.id, match.rule.channels, now)
     return _Outcome(relevant, len(matches), alerts)
 
 

@@ -2,8 +2,8 @@
 
 Every "only once" the code relies on is a unique constraint here: one article per canonical
 URL, one seed per file stem, one match per article and rule, one row per entity an article
-names, one alert per match, one delivery per alert, article and channel, one digest per
-channel and slot.
+names, one alert per match and per story and rule, one delivery per alert, article and
+channel, one digest per channel and slot.
 """
 
 from __future__ import annotations
@@ -148,11 +148,18 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     match_id: int = Field(foreign_key="match.id", unique=True)
     article_id: int = Field(foreign_key="article.id", index=True)
+    # The story the alert is for: one alert per story and rule, held by the constraint (NULL
+    # only on the extra alerts of archives from before it, which it cannot hold).
+    story_id: int | None = None
     rule: str
     severity: str = "info"
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+    # A unique index rather than a table constraint: SQLite adds it without rebuilding the
+    # table (which the deliveries' foreign keys would forbid).
+    __table_args__ = (Index("uq_alert_story_rule", "story_id", "rule", unique=True),)
 
 
 class Digest(SQLModel, table=True):

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from db.models import Alert, Article, Delivery
+from db.models import Alert, Delivery
 
 
 def enqueue(
@@ -33,8 +33,7 @@ def story_alert(session: Session, rule: str, story_id: int) -> int | None:
     """The id of the alert a story already raised for `rule`, if any."""
     return session.exec(
         select(Alert.id)
-        .join(Article, col(Article.id) == col(Alert.article_id))
-        .where(Alert.rule == rule, Article.story_id == story_id)
+        .where(Alert.rule == rule, Alert.story_id == story_id)
         .order_by(col(Alert.id))
         .limit(1)
     ).first()

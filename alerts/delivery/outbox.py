@@ -23,23 +23,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from alerts.delivery.channel_config import ChannelConfig
 from alerts.delivery.channels.base import Channel, DeliveryError, notice
+from alerts.delivery.claims import (
+    LEASE,
+    claim,
+    due,
+    finish,
+    hold_channel,
+    release_stale,
+    sent_last_hour,
+    story_parent,
+)
 from alerts.delivery.config import AlertsConfig
 from alerts.delivery.digests import open_digest, release_orphans, route_into, send_due_digests
-from alerts.delivery.outgoing import Parent, load_outgoing, parent_of
+from alerts.delivery.outgoing import load_outgoing
 from alerts.delivery.render import DEFAULT_SUBJECT
-from alerts.delivery.secrets import redact
-from db.models import Alert, Delivery, Digest, utcnow
+from db.models import Digest, utcnow
+
+__all__ = ["LEASE", "DispatchReport", "Dispatcher", "backoff", "dispatch_due", "release_stale"]
 
 logger = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=10)
-BATCH = 100
-THROTTLE_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,115 +73,10 @@ def backoff(attempts: int, cfg: AlertsConfig) -> timedelta:
 # ------------------------------------------------------------------ the dispatcher
 
 
-def release_stale(engine: Engine, now: datetime) -> int:
-    """Put deliveries and digests whose sending lease has run out back; how many there were."""
-    with Session(engine) as session:
-        result = session.exec(
-            update(Delivery)
-            .where(col(Delivery.status) == "sending", col(Delivery.next_attempt_at) <= now)
-            # The dispatcher may have died after the server took the message.
-            .values(status="pending", in_doubt=True)
-        )
-        digests = session.exec(
-            update(Digest)
-            .where(col(Digest.status) == "sending", col(Digest.next_attempt_at) <= now)
-            .values(status="open")
-        )
-        session.commit()
-    released = int(result.rowcount) + int(digests.rowcount)
-    if released:
-        logger.warning("%d deliveries left 'sending' by a stopped dispatcher are pending", released)
-    return released
-
-
-def _due(engine: Engine, now: datetime, after: int) -> list[tuple[int, str]]:
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Delivery.id, Delivery.channel)
-            .where(
-                col(Delivery.status) == "pending",
-                col(Delivery.digest_id).is_(None),
-                col(Delivery.next_attempt_at) <= now,
-                col(Delivery.id) > after,
-            )
-            .order_by(col(Delivery.id))
-            .limit(BATCH)
-        ).all()
-    return [(delivery_id, channel) for delivery_id, channel in rows if delivery_id is not None]
-
-
-def _claim(engine: Engine, delivery_id: int, now: datetime) -> int | None:
-    """Take the delivery for this dispatcher; its attempts so far, or None if taken already."""
-    with Session(engine) as session:
-        result = session.exec(
-            update(Delivery)
-            .where(col(Delivery.id) == delivery_id, col(Delivery.status) == "pending")
-            .values(status="sending", next_attempt_at=now + LEASE)
-        )
-        if result.rowcount != 1:
-            session.rollback()
-            return None
-        attempts = session.exec(
-            select(Delivery.attempts).where(col(Delivery.id) == delivery_id)
-        ).one()
-        session.commit()
-    return attempts
-
-
-def _finish(engine: Engine, delivery_id: int, attempts: int, **values: object) -> None:
-    if isinstance(values.get("last_error"), str):
-        values["last_error"] = redact(str(values["last_error"]))
-    with Session(engine) as session:
-        session.exec(
-            update(Delivery)
-            .where(col(Delivery.id) == delivery_id)
-            .values(attempts=attempts, **values)
-        )
-        session.commit()
-
-
 def _subject_template(cfg: AlertsConfig, channel: str) -> str:
     channel_cfg = cfg.channels.get(channel)
     subject = getattr(channel_cfg, "subject", None)
     return subject if isinstance(subject, str) else DEFAULT_SUBJECT
-
-
-def _sent_last_hour(engine: Engine, channel: str, now: datetime) -> int:
-    with Session(engine) as session:
-        return session.exec(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                col(Delivery.channel) == channel,
-                col(Delivery.route) == "immediate",
-                col(Delivery.sent_at) > now - THROTTLE_WINDOW,
-            )
-        ).one()
-
-
-def _parent(engine: Engine, delivery_id: int) -> Parent | None:
-    with Session(engine) as session:
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        alert = session.get(Alert, delivery.alert_id)
-        assert alert is not None
-        return parent_of(session, delivery, alert)
-
-
-def _hold_channel(engine: Engine, channel: str, until: datetime) -> None:
-    """Slack asked us to wait: no delivery of this channel is tried before `until`."""
-    with Session(engine) as session:
-        session.exec(
-            update(Delivery)
-            .where(
-                col(Delivery.channel) == channel,
-                col(Delivery.status) == "pending",
-                col(Delivery.digest_id).is_(None),
-                col(Delivery.next_attempt_at) < until,
-            )
-            .values(next_attempt_at=until)
-        )
-        session.commit()
 
 
 class Dispatcher:
@@ -240,12 +142,12 @@ class Dispatcher:
         self.counts["digested"] += 1
 
     def _release(self, delivery_id: int, attempts: int, when: datetime) -> None:
-        _finish(self.engine, delivery_id, attempts, status="pending", next_attempt_at=when)
+        finish(self.engine, delivery_id, attempts, status="pending", next_attempt_at=when)
 
     def one(self, delivery_id: int, channel_name: str) -> None:
         if channel_name in self.resting or self.held.get(channel_name, self.clock()) > self.clock():
             return
-        attempts = _claim(self.engine, delivery_id, self.clock())
+        attempts = claim(self.engine, delivery_id, self.clock())
         if attempts is None:
             return  # another dispatcher has it
         try:
@@ -270,11 +172,11 @@ class Dispatcher:
         channel_cfg = self.cfg.channels.get(channel_name)
         if channel is None or channel_cfg is None:
             reason = f"channel {channel_name!r} is not configured"
-            _finish(self.engine, delivery_id, attempts, status="failed", last_error=reason)
+            finish(self.engine, delivery_id, attempts, status="failed", last_error=reason)
             self.report_permanent(channel_name, f"delivery {delivery_id}", reason)
             self.counts["failed"] += 1
             return
-        parent = _parent(self.engine, delivery_id)
+        parent = story_parent(self.engine, delivery_id)
         if parent is not None and parent.status in ("pending", "sending"):
             if parent.digest_id is not None:
                 # The story's first message waits in a digest: the follow-up joins it there.
@@ -293,7 +195,7 @@ class Dispatcher:
             self._route_to_digest(delivery_id, channel_name, channel_cfg, "digest")
             return
         cap = channel_cfg.max_per_hour
-        if cap is not None and _sent_last_hour(self.engine, channel_name, self.clock()) >= cap:
+        if cap is not None and sent_last_hour(self.engine, channel_name, self.clock()) >= cap:
             self._route_to_digest(delivery_id, channel_name, channel_cfg, "overflow")
             return
         self.send(delivery_id, attempts, channel_name, channel)
@@ -323,7 +225,7 @@ class Dispatcher:
                 delivery_id, attempts, channel_name, what, DeliveryError.unexpected(exc), False
             )
             return
-        _finish(
+        finish(
             self.engine,
             delivery_id,
             attempts,
@@ -351,7 +253,7 @@ class Dispatcher:
             reason = exc.message
             if exc.retry:
                 reason = f"gave up after {attempts} attempts: {exc.message}"
-            _finish(
+            finish(
                 self.engine,
                 delivery_id,
                 attempts,
@@ -363,7 +265,7 @@ class Dispatcher:
             self.counts["failed"] += 1
             return False
         when = self.retry_at(attempts, exc)
-        _finish(
+        finish(
             self.engine,
             delivery_id,
             attempts,
@@ -374,7 +276,7 @@ class Dispatcher:
         )
         if exc.retry_after is not None:
             self.held[channel_name] = when
-            _hold_channel(self.engine, channel_name, when)
+            hold_channel(self.engine, channel_name, when)
         if log:
             logger.warning(
                 "%s via %s will be retried at %s: %s",
@@ -390,8 +292,8 @@ class Dispatcher:
         release_stale(self.engine, self.clock())
         release_orphans(self.engine)
         last_id = 0
-        while due := _due(self.engine, self.clock(), last_id):
-            for delivery_id, channel_name in due:
+        while batch := due(self.engine, self.clock(), last_id):
+            for delivery_id, channel_name in batch:
                 last_id = delivery_id
                 try:
                     self.one(delivery_id, channel_name)
