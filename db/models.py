@@ -214,8 +214,9 @@ class Delivery(SQLModel, table=True):
 class RejectedPage(SQLModel, table=True):
     """A page that was fetched but held no article (a teaser, an index, not HTML).
 
-    Remembered so that later polls do not fetch it again, like an archived article; a page
-    that could not be fetched at all is not recorded and is tried again next time.
+    Not fetched again before `retry_at`; once its retries are used up `retry_at` is NULL and
+    the page is given up, skipped like an archived article until the operator clears it. A
+    page that could not be fetched at all is not recorded and is tried again next time.
     """
 
     __tablename__ = "rejected_page"
@@ -227,6 +228,9 @@ class RejectedPage(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    # How often it was fetched and held no article; when it may be fetched again (NULL: never).
+    attempts: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    retry_at: datetime | None = _ts()
 
 
 class DedupKey(SQLModel, table=True):

@@ -282,7 +282,9 @@ class SourcePoll:
             media_type and not media_type.startswith(HTML_TYPES)
         ):
             self._reject(
-                canonical, f"not an HTML page ({media_type or 'no content type'}) at {response.url}"
+                canonical,
+                f"not an HTML page ({media_type or 'no content type'}) at {response.url}",
+                final=True,
             )
             return
         try:
@@ -302,10 +304,22 @@ class SourcePoll:
             poll=self,
         )
 
-    def _reject(self, canonical: str, reason: str) -> None:
+    def _reject(self, canonical: str, reason: str, final: bool = False) -> None:
         self.outcome.failed_pages += 1
-        logger.warning("source %s: %s", self.source.name, reason)
-        record_rejected(self.archive, canonical, self.source.name, reason)
+        logger.warning(
+            "source %s: %s (%s)", self.source.name, reason, self.set_aside(canonical, reason, final)
+        )
+
+    def set_aside(self, canonical: str, reason: str, final: bool = False) -> str:
+        """Remember a page that held no article; when it is tried again, in words.
+
+        `final`: it will never hold one (not HTML at all), so it is given up at once.
+        """
+        waits = () if final else self.crawl_config.rejected_retry_seconds
+        retry_at = record_rejected(self.archive, canonical, self.source.name, reason, waits)
+        if retry_at is None:
+            return "given up: newswatch sources --given-up"
+        return f"tried again after {retry_at.strftime('%Y-%m-%d %H:%M')} UTC"
 
 
 def absolute_url(base_url: str, raw: str) -> str | None:

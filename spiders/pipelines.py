@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from db.draft import ArticleDraft
-from db.store import record_rejected, store_article
+from db.store import store_article
 from spiders.base import PageItem
 from spiders.extract import ExtractionError, extract
 
@@ -75,19 +75,15 @@ class ArticlePipeline:
             )
         except ExtractionError as exc:
             poll.outcome.failed_pages += 1
-            logger.warning("source %s: %s", item.source, exc)
-            record_rejected(poll.archive, item.url, item.source, str(exc))
+            logger.warning(
+                "source %s: %s (%s)", item.source, exc, poll.set_aside(item.url, str(exc))
+            )
             raise DropItem(str(exc)) from exc
         except Exception as exc:
             # A crash inside extraction (trafilatura, the language guesser): the page is set
             # aside like one that held no article, so it is retried a few times, not for ever.
             self._failed(item, "could not be extracted", exc)
-            record_rejected(
-                poll.archive,
-                item.url,
-                item.source,
-                f"extraction crashed: {type(exc).__name__}: {exc}",
-            )
+            poll.set_aside(item.url, f"extraction crashed: {type(exc).__name__}: {exc}")
             raise DropItem(f"extraction crashed: {exc}") from exc
 
     def _store(self, item: PageItem, draft: ArticleDraft) -> None:
