@@ -40,6 +40,7 @@ def test_a_second_alert_for_a_story_loses_to_the_constraint_and_becomes_a_follow
 
 def _first_look_sees_nothing() -> object:
     from alerts.delivery.enqueue import story_alert as real
+
     looks = iter([None])
 
     def story_alert(session: Session, rule: str, story_id: int) -> int | None:
