@@ -21,6 +21,8 @@ _QUIET = {
     "scrapy.core.engine": logging.ERROR,
     # Its own line for a page over DOWNLOAD_MAXSIZE; ours names the source and the limit.
     "scrapy.core.downloader.handlers.http11": logging.ERROR,
+    # The same for a compressed page that inflates past it (a gzip bomb).
+    "scrapy.downloadermiddlewares.httpcompression": logging.ERROR,
     "scrapy.spidermiddlewares.httperror": logging.CRITICAL,
     "twisted": logging.ERROR,
     "py.warnings": logging.ERROR,

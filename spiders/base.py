@@ -209,7 +209,10 @@ class SourcePoll:
         )
 
     def source_failed(self, failure: Failure) -> None:
-        self.outcome.error = describe_failure(failure)
+        limit = (
+            failure.request.meta.get("download_maxsize") if hasattr(failure, "request") else None
+        )
+        self.outcome.error = describe_failure(failure, limit or self.crawl_config.max_page_bytes)
 
     def _parse_start(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
@@ -269,9 +272,8 @@ class SourcePoll:
     def article_failed(self, failure: Failure) -> None:
         self.outcome.failed_pages += 1
         url = failed_url(failure)
-        logger.warning(
-            "source %s: cannot fetch %s: %s", self.source.name, url, describe_failure(failure)
-        )
+        reason = describe_failure(failure, self.crawl_config.max_page_bytes)
+        logger.warning("source %s: cannot fetch %s: %s", self.source.name, url, reason)
 
     def parse_article(
         self, response: Response, canonical: str, hint: EntryHint
