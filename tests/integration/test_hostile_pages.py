@@ -8,7 +8,6 @@ entries.
 
 from __future__ import annotations
 
-import itertools
 import os
 import random
 import subprocess
@@ -173,4 +172,3 @@ def test_hostile_pages_each_give_one_line_and_the_good_ones_are_stored(tmp_path:
     assert "2000 entries, 0 known, 2000 too old" in summary
     assert peak_mb < MAX_RSS_MB, peak_mb
     assert seconds < 60
-    assert list(itertools.islice(_endless(), 1))  # the server side really is endless
