@@ -102,6 +102,15 @@ def sent_last_hour(engine: Engine, channel: str, now: datetime) -> int:
         ).one()
 
 
+def alert_of(engine: Engine, delivery_id: int) -> Alert:
+    with Session(engine) as session:
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        alert = session.get(Alert, delivery.alert_id)
+        assert alert is not None
+        return alert
+
+
 def story_parent(engine: Engine, delivery_id: int) -> Parent | None:
     with Session(engine) as session:
         delivery = session.get(Delivery, delivery_id)

@@ -11,8 +11,9 @@ archive recorded it); no message is ever lost.
 Decisions about *when* a message goes are made here, at dispatch time, from the channel's
 config as it is now: a digest channel's deliveries are routed into its next digest; an
 immediate channel over its `max_per_hour` routes the overflow into its `overflow` digest; a
-follow-up waits for the first message of its story so it can thread under it; a 429 holds back
-the whole channel for as long as `Retry-After` says.
+follow-up of a known story becomes what the channel's `followups` says (a digest line, a
+reply that waits for the first message of its story so it can thread under it, or nothing); a
+429 holds back the whole channel for as long as `Retry-After` says.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from alerts.delivery.channel_config import ChannelConfig
 from alerts.delivery.channels.base import Channel, DeliveryError, notice
 from alerts.delivery.claims import (
     LEASE,
+    alert_of,
     claim,
     due,
     finish,
@@ -57,8 +59,18 @@ class DispatchReport:
     # Deliveries put into a digest this pass (digest channels and throttled overflow).
     digested: int = 0
     digests_sent: int = 0
+    # Follow-ups a channel does not want (`followups = "none"`).
+    skipped: int = 0
     # Unexpected errors (not a DeliveryError): each one also counts as retried or failed.
     errors: int = 0
+
+    def summary(self) -> str:
+        line = (
+            f"alerts: {self.sent} sent, {self.retried} to retry, {self.failed} failed, "
+            f"{self.digested} into digests, {self.digests_sent} digests sent"
+        )
+        line += f", {self.skipped} follow-ups skipped" if self.skipped else ""
+        return line + (f", {self.errors} unexpected errors" if self.errors else "")
 
 
 def backoff(attempts: int, cfg: AlertsConfig) -> timedelta:
@@ -94,7 +106,7 @@ class Dispatcher:
         self.cfg = cfg
         self.clock = clock
         self.counts = dict.fromkeys(
-            ("sent", "retried", "failed", "digested", "digests_sent", "errors"), 0
+            ("sent", "retried", "failed", "digested", "digests_sent", "skipped", "errors"), 0
         )
         # Channels a server asked to wait (429), until when; rows fetched earlier in the pass
         # must not be tried either.
@@ -176,7 +188,20 @@ class Dispatcher:
             self.report_permanent(channel_name, f"delivery {delivery_id}", reason)
             self.counts["failed"] += 1
             return
+        alert = alert_of(self.engine, delivery_id)
         parent = story_parent(self.engine, delivery_id)
+        if alert.kind == "followup":
+            if channel_cfg.followups == "none":
+                reason = "a follow-up of a known story; this channel's followups = none"
+                finish(self.engine, delivery_id, attempts, status="skipped", last_error=reason)
+                self.counts["skipped"] += 1
+                return
+            # Without a thread to reply in (a seed's story), a follow-up is a digest line.
+            if channel_cfg.followups == "digest" or parent is None:
+                # A digest channel lists it in its own digest; an immediate one in `overflow`.
+                route = "digest" if channel_cfg.digest else "followup"
+                self._route_to_digest(delivery_id, channel_name, channel_cfg, route)
+                return
         if parent is not None and parent.status in ("pending", "sending"):
             if parent.digest_id is not None:
                 # The story's first message waits in a digest: the follow-up joins it there.

@@ -85,12 +85,7 @@ def crawl(context: Context, names: Sequence[str]) -> None:
             err=True,
         )
     if report.dispatch is not None:
-        d = report.dispatch
-        click.echo(
-            f"alerts: {d.sent} sent, {d.retried} to retry, {d.failed} failed, "
-            f"{d.digested} into digests, {d.digests_sent} digests sent",
-            err=True,
-        )
+        click.echo(report.dispatch.summary(), err=True)
     if report.outcomes and len(failed) == len(report.outcomes):
         # A cron job or CI step must not take "every source failed" for a good run.
         raise click.ClickException(

@@ -1,4 +1,5 @@
-"""One alert per story and rule is held by the archive, not only by a look before the insert."""
+"""A story's one `new` alert is held by the archive (a unique index), not only by a look
+before the insert: an evaluator that loses the race files its article under the winner."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 import alerts.evaluate
-from db.models import Alert, Delivery
+from alerts.story import KnownStory
+from db.models import Alert
 from tests.support.stories import evaluate, store
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
 
-def test_a_second_alert_for_a_story_loses_to_the_constraint_and_becomes_a_follow_up(
+def test_a_second_new_alert_for_a_story_loses_to_the_index_and_is_decided_again(
     archive: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = store(archive, "https://news.example/first", "Drone parts reach Moscow")
@@ -24,32 +26,26 @@ def test_a_second_alert_for_a_story_loses_to_the_constraint_and_becomes_a_follow
         archive, "https://other.example/later", "More drone parts", "Later.", story_of=first
     )
     # The race: this evaluator looked before the other's alert was committed and saw none.
-    monkeypatch.setattr(alerts.evaluate, "story_alert", _first_look_sees_nothing())
+    from alerts.story import known_story as real
+
+    looks = iter([KnownStory(first, None, None, frozenset(), frozenset())])
+
+    def known_story(session: Session, article_id: int, story_id: int) -> KnownStory:
+        return next(looks, None) or real(session, article_id, story_id)
+
+    monkeypatch.setattr(alerts.evaluate, "known_story", known_story)
 
     assert evaluate(archive, ["email"], T0) == 0
 
     with Session(archive) as session:
-        found = list(session.exec(select(Alert)))
-        sent = list(session.exec(select(Delivery).order_by(col(Delivery.id))))
-    assert [(a.article_id, a.story_id) for a in found] == [(first, first)]
-    assert [(d.alert_id, d.article_id) for d in sent] == [
-        (found[0].id, first),
-        (found[0].id, later),
-    ]
+        found = [
+            (a.article_id, a.story_id, a.kind)
+            for a in session.exec(select(Alert).order_by(col(Alert.id)))
+        ]
+    assert found == [(first, first, "new"), (later, first, "followup")]
 
 
-def _first_look_sees_nothing() -> object:
-    from alerts.delivery.enqueue import story_alert as real
-
-    looks = iter([None])
-
-    def story_alert(session: Session, rule: str, story_id: int) -> int | None:
-        return next(looks, real(session, rule, story_id))
-
-    return story_alert
-
-
-def test_the_upgrade_gives_each_story_one_alert_and_keeps_the_extra_ones(archive_url: str) -> None:
+def test_the_upgrade_keeps_one_new_alert_per_story(archive_url: str) -> None:
     from sqlalchemy import text
 
     from db.engine import make_engine, migrate
@@ -58,7 +54,12 @@ def test_the_upgrade_gives_each_story_one_alert_and_keeps_the_extra_ones(archive
     try:
         migrate(engine, "0008a")
         with engine.begin() as connection:
-            for number, story in ((1, 1), (2, 1), (3, 3)):
+            for number, story, kind in (
+                (1, 1, "new"),
+                (2, 1, "new"),
+                (3, 1, "legacy"),
+                (4, 4, "new"),
+            ):
                 connection.execute(
                     text(
                         "INSERT INTO article (id, url, title, text, text_hash, story_id, relevant,"
@@ -73,17 +74,17 @@ def test_the_upgrade_gives_each_story_one_alert_and_keeps_the_extra_ones(archive
                     ),
                     {"id": number, "now": T0},
                 )
-                # Before the constraint, a race could give story 1 two alerts for rule r.
+                # Before the index, a race could give story 1 two `new` alerts.
                 connection.execute(
                     text(
-                        "INSERT INTO alert (id, match_id, article_id, rule, severity, created_at)"
-                        " VALUES (:id, :id, :id, 'r', 'high', :now)"
+                        "INSERT INTO alert (id, match_id, article_id, rule, severity, kind,"
+                        " created_at) VALUES (:id, :id, :id, 'r', 'high', :kind, :now)"
                     ),
-                    {"id": number, "now": T0},
+                    {"id": number, "kind": kind, "now": T0},
                 )
         migrate(engine)
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT id, story_id FROM alert ORDER BY id")).all()
-        assert [tuple(row) for row in rows] == [(1, 1), (2, None), (3, 3)]
+        assert [tuple(row) for row in rows] == [(1, 1), (2, None), (3, 1), (4, 4)]
     finally:
         engine.dispose()

@@ -1,7 +1,7 @@
 """article eval_error: why the rules could not (all) be evaluated on an article
 
 Revision ID: 0008a
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008a"
-down_revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,12 +1,13 @@
-"""alert story_id: one alert per story and rule, held by a unique constraint
+"""alert story_id: one `new` alert per story, held by a unique index
 
 Revision ID: 0009a
 Revises: 0008a
 Create Date: 2026-12-01
 
-Existing alerts get their article's story. Where a race gave one story two alerts for a rule,
-the first keeps the story and the others keep NULL (their deliveries stand; the constraint
-cannot hold rows that already break it).
+"The story's first report is its one `new` alert" was checked, then inserted: two articles of a
+story evaluated at once could both be new. Existing alerts get their article's story; where a
+story already has two `new` alerts, the first keeps the story and the others keep NULL (the
+index cannot hold rows that already break it; their deliveries stand).
 """
 
 from __future__ import annotations
@@ -19,29 +20,35 @@ down_revision = "0008a"
 branch_labels = None
 depends_on = None
 
+_NEW = sa.text("kind = 'new'")
+
 
 def upgrade() -> None:
     with op.batch_alter_table("alert", schema=None) as batch_op:
         batch_op.add_column(sa.Column("story_id", sa.Integer(), nullable=True))
+    story = "(SELECT COALESCE(a.story_id, a.id) FROM article AS a WHERE a.id = alert.article_id)"
+    op.execute(f"UPDATE alert SET story_id = {story}")
     op.execute(
-        """
-        UPDATE alert SET story_id = (
-            SELECT COALESCE(article.story_id, article.id) FROM article
-            WHERE article.id = alert.article_id
-        )
-        WHERE alert.id = (
-            SELECT MIN(first.id) FROM alert AS first
-            JOIN article AS a1 ON a1.id = first.article_id
-            JOIN article AS a2 ON a2.id = alert.article_id
-            WHERE first.rule = alert.rule
-              AND COALESCE(a1.story_id, a1.id) = COALESCE(a2.story_id, a2.id)
+        f"""
+        UPDATE alert SET story_id = NULL
+        WHERE kind = 'new' AND EXISTS (
+            SELECT 1 FROM alert AS earlier
+            WHERE earlier.kind = 'new' AND earlier.id < alert.id
+              AND earlier.story_id = {story}
         )
         """
     )
-    op.create_index("uq_alert_story_rule", "alert", ["story_id", "rule"], unique=True)
+    op.create_index(
+        "uq_alert_story_new",
+        "alert",
+        ["story_id"],
+        unique=True,
+        sqlite_where=_NEW,
+        postgresql_where=_NEW,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("uq_alert_story_rule", table_name="alert")
+    op.drop_index("uq_alert_story_new", table_name="alert")
     with op.batch_alter_table("alert", schema=None) as batch_op:
         batch_op.drop_column("story_id")
