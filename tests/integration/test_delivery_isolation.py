@@ -123,3 +123,29 @@ def test_an_unexpected_digest_error_is_a_failed_attempt_then_fails_for_good(
     )
     (notice,) = _operator_notices(receiver)
     assert "digest" in notice
+
+
+def test_a_delivery_that_cannot_be_rendered_is_a_failed_attempt_and_the_others_go_out(
+    archive: Engine, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alerts.delivery.outbox as outbox
+    from alerts.delivery.outgoing import load_outgoing as real
+
+    stories(archive, 3)
+    evaluate(archive, ["good"], T0)
+    first = deliveries(archive)[0].id
+
+    def load_outgoing(engine: Engine, delivery_id: int, *args: object) -> object:
+        if delivery_id == first:
+            raise KeyError("a template field")  # a rendering bug, for one delivery only
+        return real(engine, delivery_id, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox, "load_outgoing", load_outgoing)
+    cfg = _config(receiver)
+    report = dispatch_due(archive, build_channels(cfg), cfg, now=T0)
+
+    found = {d.id: d for d in deliveries(archive)}
+    assert (found[first].status, found[first].attempts) == ("pending", 1)
+    assert "KeyError" in (found[first].last_error or "")
+    assert sorted(d.status for i, d in found.items() if i != first) == ["sent", "sent"]
+    assert (report.sent, report.retried, report.errors) == (2, 1, 1)
