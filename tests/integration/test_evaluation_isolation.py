@@ -18,6 +18,7 @@ from alerts.evaluate import evaluate_pending
 from alerts.rules.config import RuleConfig
 from alerts.rules.ruleset import RuleSet
 from db.models import Article, Match
+from newswatch.commands.show import render_article
 from tests.support.stories import stories
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -66,6 +67,8 @@ def test_a_rule_that_raises_is_logged_once_per_article_and_the_others_still_matc
     assert [f"article {i}" in line for i, line in zip(ids, lines, strict=True)] == [True] * 3
     # Marked, so not tried for ever: the next pass has nothing to do.
     assert evaluate_pending(archive, ruleset, now=T0).evaluated == 0
+    shown = render_article(archive, ids[0])
+    assert shown is not None and "rules erred: rule broken: ZeroDivisionError" in shown
 
 
 def test_an_article_that_cannot_be_evaluated_is_set_aside_and_the_pass_goes_on(
