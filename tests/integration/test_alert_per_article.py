@@ -18,7 +18,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from alerts.delivery.channels import build_channels
-from alerts.delivery.config import AlertsConfig, EmailChannelConfig
+from alerts.delivery.config import AlertsConfig
 from alerts.delivery.outbox import DispatchReport, dispatch_due
 from alerts.evaluate import evaluate_pending
 from alerts.rules.config import EntityConfig, RuleConfig
@@ -26,7 +26,7 @@ from alerts.rules.ruleset import RuleSet
 from db.export import write_jsonl
 from db.models import Alert, Article, Delivery
 from newswatch.commands.show import render_article
-from tests.support.smtp import SmtpServer
+from tests.support.smtp import SmtpServer, mail_channel
 from tests.support.stories import deliveries, store
 
 T0 = dt.datetime(2026, 11, 23, 9, 10, tzinfo=dt.UTC)
@@ -42,17 +42,7 @@ ENTITIES = [EntityConfig(name="Shenzhen Skyparts", kind="company", aliases=["Sky
 
 
 def _mail(port: int, **kw: Any) -> AlertsConfig:
-    channel = EmailChannelConfig(
-        kind="email",
-        host="127.0.0.1",
-        port=port,
-        security="none",
-        sender="newswatch@example.org",
-        recipients=["desk@example.org"],
-        timeout_seconds=5,
-        **kw,
-    )
-    return AlertsConfig(channels={"mail": channel})
+    return AlertsConfig(channels={"mail": mail_channel(port, **kw)})
 
 
 def _evaluate(engine: Engine) -> int:
