@@ -23,7 +23,9 @@ _CP1252 = {
 _AS_CP1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
 
 # What a reader sees: markup, scripts and styles are ASCII and would dilute the measures below.
-_INVISIBLE = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>|&#?\w+;", re.S | re.I)
+# `[^<>]` keeps a page of unclosed "<" linear; the measures read at most this much of a page.
+_MARKUP = re.compile(r"<[^<>]*>|&#?\w+;")
+_MEASURED_CHARS = 500_000
 # UTF-8 read as windows-1252 (then saved as UTF-8): "é" becomes "Ã©", "’" becomes "â€™".
 _TWICE = re.compile("[\u00c2\u00c3][\u0080-\u00bf\u2018-\u203a\u0152-\u0192]|\u00e2\u20ac")
 # Latin-1 signs that real text uses, unlike the rest of U+00A0..U+00BF and the C1 controls.
@@ -78,7 +80,7 @@ def _checked(text: str, *, damaged: bool = False, legacy: bool = False) -> str:
             f"undecodable text: {controls} control characters in {len(text)}, "
             "binary data rather than a page"
         )
-    visible = "".join(_INVISIBLE.sub(" ", text).split())
+    visible = _visible(text[:_MEASURED_CHARS])
     if not visible:
         return text
     if damaged:
@@ -96,6 +98,26 @@ def _checked(text: str, *, damaged: bool = False, legacy: bool = False) -> str:
             f"mojibake: {twice} characters of UTF-8 decoded as windows-1252 and saved again"
         )
     return text
+
+
+def _visible(text: str) -> str:
+    """The characters outside markup, scripts and styles, without white space."""
+    lower = text.lower()
+    kept: list[str] = []
+    at = 0
+    while True:
+        starts = [i for i in (lower.find("<script", at), lower.find("<style", at)) if i >= 0]
+        if not starts:
+            kept.append(text[at:])
+            break
+        start = min(starts)
+        kept.append(text[at:start])
+        closing = "</script" if lower.startswith("<script", start) else "</style"
+        end = lower.find(closing, start)
+        if end < 0:
+            break
+        at = end + len(closing)
+    return "".join(_MARKUP.sub(" ", "".join(kept)).split())
 
 
 def _refuse_garbage(visible: str) -> None:
