@@ -11,6 +11,7 @@ from newswatch.commands.check import check
 from newswatch.commands.daemon import crawl, run
 from newswatch.commands.evaluate import evaluate
 from newswatch.commands.export import export
+from newswatch.commands.migrate import migrate
 from newswatch.commands.rules import rules, search
 from newswatch.commands.seeds import seeds
 from newswatch.commands.serve import serve
@@ -53,6 +54,7 @@ for command in (
     rules,
     alerts,
     evaluate,
+    migrate,
     serve,
 ):
     cli.add_command(command)
