@@ -14,6 +14,7 @@ from newswatch.commands.export import export
 from newswatch.commands.migrate import migrate
 from newswatch.commands.rules import rules, search
 from newswatch.commands.seeds import seeds
+from newswatch.commands.serve import serve
 from newswatch.commands.show import show
 from newswatch.commands.sources import sources
 from newswatch.config import config_path
@@ -54,6 +55,7 @@ for command in (
     alerts,
     evaluate,
     migrate,
+    serve,
 ):
     cli.add_command(command)
 
