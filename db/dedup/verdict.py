@@ -210,11 +210,18 @@ def assess(
 
 
 def sketch_for(
-    title: str, text: str, lang: str | None, published: datetime | None, now: datetime
+    title: str,
+    text: str,
+    lang: str | None,
+    published: datetime | None,
+    now: datetime,
+    precision: str = "day",
 ) -> Sketch:
     """An article without a publication date is filed at the time it is seen, and compared
-    with known articles of any date (the time window cannot apply to it)."""
-    return Sketch.of(title, text, lang, published or now, dated=published is not None)
+    with known articles of any date (the time window cannot apply to it); one dated to the
+    month may have appeared on any day of it."""
+    span = 30 if precision == "month" and published is not None else 0
+    return Sketch.of(title, text, lang, published or now, span, dated=published is not None)
 
 
 __all__ = ["Comparison", "Verdict", "assess", "sketch_for"]
