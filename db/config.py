@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from db.dedup.names import Names, names_for
+
 
 class DatabaseConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -16,8 +18,9 @@ class DatabaseConfig(BaseModel):
 
 
 class DedupConfig(BaseModel):
-    """Thresholds of the deduplicator; the defaults were chosen on the development set
-    (tests/data/dedup) and the real pages, see the README's deduplication section."""
+    """Thresholds of the deduplicator and the topic's spellings of names; the defaults were
+    chosen on the development set (tests/data/devset) and the real pages, see the README's
+    deduplication section."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -65,3 +68,12 @@ class DedupConfig(BaseModel):
         le=200,
         description="known articles compared in full per method (the index ranks them first)",
     )
+    names: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="the topic's names that languages spell differently beyond what the "
+        "deduplicator knows (countries and their adjectives, spellings by sound): canonical "
+        'form -> its other forms, e.g. beijing = ["peking", "pekin"]',
+    )
+
+    def name_table(self) -> Names:
+        return names_for(tuple(sorted((k, tuple(v)) for k, v in self.names.items())))

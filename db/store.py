@@ -86,7 +86,13 @@ def store_article(
             return StoreResult(existing.id, created=False, dup_method="url")
         digest = text_hash(draft.text)
         sketch = sketch_for(
-            draft.title, draft.text, draft.lang, draft.published, utcnow(), draft.date_precision
+            draft.title,
+            draft.text,
+            draft.lang,
+            draft.published,
+            utcnow(),
+            draft.date_precision,
+            config.name_table(),
         )
         original = _first_with_hash(session, digest)
         article = Article(
@@ -154,7 +160,13 @@ def dry_run(engine: Engine, draft: ArticleDraft, dedup: DedupConfig | None = Non
         known = session.exec(select(Article.id).where(Article.url == draft.url)).first()
         original = _first_with_hash(session, text_hash(draft.text))
         sketch = sketch_for(
-            draft.title, draft.text, draft.lang, draft.published, utcnow(), draft.date_precision
+            draft.title,
+            draft.text,
+            draft.lang,
+            draft.published,
+            utcnow(),
+            draft.date_precision,
+            config.name_table(),
         )
         verdict = assess(session, sketch, config)
     same_text = None if original is None else (original.duplicate_of or original.id)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from db.dedup.names import ACTORS, COMMON, canonical, place_or_actor
+from db.dedup.names import DEFAULT, Names
 from db.text import fold, normalise
 
 _WORD = re.compile(r"[^\W_]+")
@@ -91,8 +91,10 @@ _NUMBER = re.compile(
 )
 _QUOTED = re.compile(r"[\"“„«‚‘']\s*([^\"“”„«»‚‘’']{3,60}?)\s*[\"”“»’‘']")
 
-# How much sharing a feature tells: a number or date most, a name, then actors every report
-# of the topic names, first names, and the countries every report names least.
+# How much sharing a feature tells, by kind: a number, date or quoted name most, a name, then
+# years, bare counts, weekdays and first names. How specific the feature is in the archive
+# (db/dedup/specificity.py) is weighed in as well; `a` and `c` are kinds of earlier releases'
+# fingerprints (hand-listed actors and countries), kept so their codes keep their meaning.
 WEIGHTS = {
     "q": 2.0,
     "d": 2.0,
@@ -170,7 +172,7 @@ def _numbers(folded: str, lang: str | None) -> set[str]:
     return features
 
 
-def _names(text: str, lang: str | None) -> Counter[str]:
+def _names(text: str, lang: str | None, table: Names) -> Counter[str]:
     """Name features with how often each occurs (the central actors come up most).
 
     A capitalised word is a name unless it is a sentence's first word and capitalised nowhere
@@ -200,15 +202,15 @@ def _names(text: str, lang: str | None) -> Counter[str]:
     for index, match in enumerate(words):
         word = match.group(0)
         if word.islower():
-            place = place_or_actor(word)
+            place = table.place(word)
             if place is not None:
-                counts[_tier(place)] += 1
+                counts[f"n:{place}"] += 1
             continue
         if not word[0].isupper() or len(word) < 2 or word.lower() in lowered:
             continue
         if _CALENDAR.get(word.lower()):
             continue  # months and weekdays are dates, counted as such
-        known = place_or_actor(word.lower()) is not None or word.isupper() or not word.isalpha()
+        known = table.place(word.lower()) is not None or word.isupper() or not word.isalpha()
         in_run = linked[index]
         if german and not known:
             if word in nouns:
@@ -221,11 +223,11 @@ def _names(text: str, lang: str | None) -> Counter[str]:
         )
         if at_start and not in_run:
             continue  # counted where the word is capitalised mid-sentence, if anywhere
-        form = canonical(word)
-        counts[f"f:{form}" if in_run and form not in COMMON else _tier(form)] += 1
+        form = table.canonical(word)
+        counts[f"f:{form}" if in_run else f"n:{form}"] += 1
     # A word that is sometimes a name of its own is a name, not a first name.
     for feature in [f for f in counts if f[0] == "f"]:
-        full = _tier(feature[2:])
+        full = f"n:{feature[2:]}"
         if full in counts:
             counts[full] += counts.pop(feature)
     return counts
@@ -264,14 +266,6 @@ def _german_nouns(words: list[re.Match[str]]) -> set[str]:
     return nouns
 
 
-def _tier(form: str) -> str:
-    if form in COMMON:
-        return f"c:{form}"
-    if form in ACTORS:
-        return f"a:{form}"
-    return f"n:{form}"
-
-
 def _weekdays(folded: str) -> set[str]:
     return {f"w:{_WEEKDAY[word]}" for word in _WORD.findall(folded) if word in _WEEKDAY}
 
@@ -286,10 +280,12 @@ def _quoted(text: str) -> set[str]:
     return features
 
 
-def fingerprint(title: str, text: str, lang: str | None = None) -> Fingerprint:
+def fingerprint(
+    title: str, text: str, lang: str | None = None, table: Names = DEFAULT
+) -> Fingerprint:
     body = f"{title}\n{text}" if title and not text.startswith(title) else text
     folded = fold(body)
-    names = _names(body, lang)
+    names = _names(body, lang, table)
     features = set(names) | _numbers(folded, lang) | _weekdays(folded) | _quoted(body)
     ranked = sorted((f for f in names if f[0] == "n"), key=lambda f: (-names[f], _stable_hash(f)))
     return Fingerprint(frozenset(features), tuple(ranked))
@@ -306,8 +302,8 @@ def index_features(fp: Fingerprint, limit: int) -> list[str]:
 
     Quantities, dates and quoted names first (up to half), ties broken by a hash so that two
     articles with the same features pick the same ones; then the names it mentions most,
-    the story's actors. Countries, frequent actors, years and weekdays are too common to look
-    anything up by.
+    the story's actors. Used before the archive's counts are known (db/dedup/sketch.py
+    `Sketch.telling` ranks by them once they are).
     """
     facts = sorted((f for f in fp.features if f[0] in "qdt"), key=_stable_hash)[: limit // 2]
     return facts + list(fp.names_by_count[: limit - len(facts)])

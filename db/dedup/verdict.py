@@ -20,8 +20,10 @@ from sqlmodel import Session, col, select
 
 from db.config import DedupConfig
 from db.dedup import minhash
-from db.dedup.index import candidates
+from db.dedup.furniture import strip_furniture
+from db.dedup.index import candidates, weigh
 from db.dedup.minhash import shingles
+from db.dedup.names import DEFAULT, Names
 from db.dedup.sketch import Sketch, Stored
 from db.models import Article, DedupSketch
 
@@ -115,7 +117,7 @@ def _compare(sketch: Sketch, known: _Known) -> Comparison:
     else:
         # Sharing an LSH band: worth the exact figure (estimates from the signature are too
         # coarse when one text is much longer than the other).
-        theirs = shingles(known.text)
+        theirs = shingles(strip_furniture(known.text))
         containment = minhash.containment(sketch.shingles, theirs)
         jaccard = minhash.jaccard(sketch.shingles, theirs)
     overlap, shared, features = sketch.overlap(known.stored)
@@ -189,7 +191,9 @@ def assess(
     config: DedupConfig,
     skip: int | None = None,
 ) -> Verdict:
-    """The verdict on an article with this sketch; nothing is written."""
+    """The verdict on an article with this sketch (weighed here by the archive's feature
+    counts, in place); nothing is written."""
+    weigh(db, sketch)
     near_ids, fp_ids = candidates(db, sketch, config.window_days, config.max_candidates, skip)
     ids = list(dict.fromkeys(near_ids + fp_ids))
     if not ids:
@@ -216,12 +220,15 @@ def sketch_for(
     published: datetime | None,
     now: datetime,
     precision: str = "day",
+    names: Names = DEFAULT,
 ) -> Sketch:
     """An article without a publication date is filed at the time it is seen, and compared
     with known articles of any date (the time window cannot apply to it); one dated to the
     month may have appeared on any day of it."""
     span = 30 if precision == "month" and published is not None else 0
-    return Sketch.of(title, text, lang, published or now, span, dated=published is not None)
+    return Sketch.of(
+        title, text, lang, published or now, span, dated=published is not None, names=names
+    )
 
 
 __all__ = ["Comparison", "Verdict", "assess", "sketch_for"]

@@ -32,9 +32,6 @@ SET_DIR = ROOT / "tests" / "data" / "devset" / "texts"
 SEEDS_DIR = ROOT / "seeds"
 
 
-
-
-
 @dataclass(frozen=True)
 class Case:
     id: str

@@ -66,7 +66,7 @@ def load_written(folder: Path = TEXTS_DIR) -> list[Written]:
                     title=entry["title"],
                     text=entry["text"].strip(),
                     target=entry.get("target"),
-                    relevant=entry.get("relevant", True),
+                    relevant=entry.get("relevant", entry["kind"] not in {"unrelated", "near-miss"}),
                 )
             )
     return texts
@@ -88,13 +88,10 @@ _OTHERS = [
 ]
 _AGENCIES = ["Reuters", "AFP", "AP", "dpa", "ANP", "Getty Images", "EPA"]
 _MONTHS = {
-    "en": "January February March April May June July August September October November "
-    "December",
+    "en": "January February March April May June July August September October November December",
     "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
-    "nl": "januari februari maart april mei juni juli augustus september oktober november "
-    "december",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre "
-    "décembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
 }
 _CAPTION = {
     "en": "{a} and {b} at an earlier meeting on {day}. Photo: {agency}",
@@ -199,7 +196,11 @@ def _caption(lang: str, when: date, rng: random.Random) -> str:
     a, b = rng.sample(_OTHERS, 2)
     earlier = when - timedelta(days=rng.randint(330, 400))
     month = _MONTHS[lang].split()[earlier.month - 1]
-    day = f"{month} {earlier.day}, {earlier.year}" if lang == "en" else f"{earlier.day}. {month} {earlier.year}"
+    day = (
+        f"{month} {earlier.day}, {earlier.year}"
+        if lang == "en"
+        else f"{earlier.day}. {month} {earlier.year}"
+    )
     if lang in {"nl", "fr"}:
         day = f"{earlier.day} {month} {earlier.year}"
     return _CAPTION[lang].format(a=a, b=b, day=day, agency=rng.choice(_AGENCIES))
@@ -337,7 +338,12 @@ def variants(written: Written, number: int) -> Iterator[dict[str, object]]:
     out_kind = kind if kind != "original" else "wire-copy"
     day = written.published
     plans: list[tuple[str, str, str | None, str]] = [
-        ("furniture", with_furniture(written.text, written.lang, day, rng), day.isoformat(), written.title),
+        (
+            "furniture",
+            with_furniture(written.text, written.lang, day, rng),
+            day.isoformat(),
+            written.title,
+        ),
         (
             "lead",
             with_furniture(lead(written.text, rng), written.lang, day, rng, full=False),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +38,8 @@ from db.store import dry_run, store_article
 ROOT = Path(__file__).resolve().parents[2]
 DEVSET = ROOT / "tests" / "data" / "devset" / "dedup.jsonl"
 SEEDS_DIR = ROOT / "seeds"
+
+SHIPPED_CONFIG = ROOT / "config.toml"
 
 _FIELDS = ("id", "url", "title", "lang", "date", "text", "relevant", "duplicate_of", "dup_kind")
 
@@ -93,6 +96,8 @@ class Result:
     expected_root: int | None  # the article its label chain ends at (None: unlabelled)
     expected_story: int | None
     seed_root: bool  # the label chain ends at a seed
+    chain_roots: frozenset[int] = frozenset()  # stored roots of the texts its labels name
+    reason: str = ""
 
     @property
     def duplicate(self) -> bool:
@@ -138,18 +143,18 @@ class DevReport:
         return result.duplicate and result.root in self.seeds
 
     def false_link(self, result: Result) -> bool:
-        """Linked where its labels do not say: a duplicate of another root, or (for an
-        article that is no new development) in a story that is not its label's."""
-        if result.record.dup_kind == "translation":
-            wrong_root = result.duplicate and result.root != result.expected_root
-        else:
-            wrong_root = result.duplicate and result.root != result.expected_root
-            if result.expected_root is None:
-                wrong_root = result.duplicate
+        """Linked where its labels do not say: a duplicate of another root, or in a story
+        that is not its label's (a new development may join any story)."""
+        linked = result.duplicate or result.story != result.article_id
+        if result.record.dup_kind == "same-story":
+            return linked and result.story != result.expected_story
+        wrong_root = result.duplicate and result.root not in result.chain_roots | {
+            result.expected_root
+        }
         if result.record.kind == "new-development":
             return wrong_root
         expected_story = result.expected_story or result.article_id
-        return wrong_root or result.story != expected_story
+        return wrong_root or (linked and result.story != expected_story)
 
     def rows(self) -> list[tuple[str, int, int]]:
         copies = self.seed_copies()
@@ -170,15 +175,21 @@ class DevReport:
                 sum(r.story in self.seeds for r in new),
                 len(new),
             ),
-            ("false links among other articles", sum(self.false_link(r) for r in others), len(others)),
+            (
+                "false links among other articles",
+                sum(self.false_link(r) for r in others),
+                len(others),
+            ),
             ("copies of other articles linked", sum(r.hit for r in own), len(own)),
         ]
 
     def by(self, results: list[Result], key: str) -> dict[str, tuple[int, int]]:
         groups: dict[str, list[Result]] = defaultdict(list)
         for result in results:
-            value = result.record.id.split("~")[1] if key == "variant" and "~" in result.record.id else (
-                "written" if key == "variant" else str(getattr(result.record, key))
+            value = (
+                result.record.id.split("~")[1]
+                if key == "variant" and "~" in result.record.id
+                else ("written" if key == "variant" else str(getattr(result.record, key)))
             )
             groups[value].append(result)
         return {k: (sum(r.hit for r in v), len(v)) for k, v in sorted(groups.items())}
@@ -194,7 +205,10 @@ class DevReport:
         for name, count, total in self.rows():
             share = count / total if total else 0.0
             lines.append(f"{name:<46} {count:>4} / {total:<4} {share:.3f}")
-        for label, results in (("copies", self.seed_copies()), ("same-event", self.seed_same_event())):
+        for label, results in (
+            ("copies", self.seed_copies()),
+            ("same-event", self.seed_same_event()),
+        ):
             for key in ("lang", "kind", "variant"):
                 parts = ", ".join(f"{k} {h}/{n}" for k, (h, n) in self.by(results, key).items())
                 lines.append(f"  {label} by {key}: {parts}")
@@ -216,6 +230,11 @@ def _resolve(
     return None, False
 
 
+def shipped_dedup(path: Path = SHIPPED_CONFIG) -> DedupConfig:
+    """The `[dedup]` section of the shipped config.toml: thresholds and the topic's names."""
+    return DedupConfig.model_validate(tomllib.loads(path.read_text(encoding="utf-8"))["dedup"])
+
+
 def evaluate_devset(
     engine: Engine,
     config: DedupConfig | None = None,
@@ -231,8 +250,8 @@ def evaluate_devset(
     every record is stored in file order, as a crawl brings them: copies of copies form
     chains whose root must still be the seed.
     """
-    config = config or DedupConfig()
-    import_seeds(engine, SEEDS_DIR)
+    config = config or shipped_dedup()
+    import_seeds(engine, SEEDS_DIR, dedup=config)
     with Session(engine) as session:
         seeds = {str(a.seed): int(a.id or 0) for a in session.exec(select(Article)) if a.seed}
     records = load_records(path)
@@ -247,14 +266,19 @@ def evaluate_devset(
         result = store_article(engine, record.draft(), config)
         root = result.duplicate_of or result.article_id
         stored[record.id] = (result.article_id, root, result.story_id or result.article_id)
-        report.results.append(_result(record, stored[record.id], result.dup_method, resolved, seeds, stored))
+        report.results.append(
+            _result(record, stored[record.id], result.dup_method, resolved, seeds, stored, by_id)
+        )
     for record in later:
         run = dry_run(engine, record.draft(), config)
         verdict = run.verdict
         root = run.same_text or verdict.duplicate_of or 0
         story = verdict.story_id or 0
         method = "text-hash" if run.same_text else verdict.method
-        report.results.append(_result(record, (0, root, story), method, resolved, seeds, stored))
+        item = _result(record, (0, root, story), method, resolved, seeds, stored, by_id)
+        if verdict.best is not None:
+            item.reason = verdict.best.reason(config)
+        report.results.append(item)
     return report
 
 
@@ -265,21 +289,29 @@ def _result(
     resolved: dict[str, tuple[str | None, bool]],
     seeds: dict[str, int],
     stored: dict[str, tuple[int, int, int]],
+    by_id: dict[str, Record],
 ) -> Result:
     article, root, story = outcome
+    chain: set[int] = set()
+    label_id = record.duplicate_of
+    while label_id is not None and label_id in stored:
+        chain.add(stored[label_id][1])
+        label_id = by_id[label_id].duplicate_of
     label, seed_root = resolved[record.id]
     expected: int | None = None
     expected_story: int | None = None
     if label is not None:
         expected = seeds[label] if seed_root else stored[label][0]
         expected_story = expected if seed_root else stored[label][2]
-    return Result(record, article, root, story, method, expected, expected_story, seed_root)
+    return Result(
+        record, article, root, story, method, expected, expected_story, seed_root, frozenset(chain)
+    )
 
 
 def explain(report: DevReport) -> str:
     return "\n".join(
         f"{r.record.id} ({r.record.kind}, {r.record.dup_kind}): {r.method} root {r.root} story "
-        f"{r.story}; expected {r.expected_root}"
+        f"{r.story}; expected {r.expected_root}; {r.reason}"
         for r in report.misses()
     )
 
