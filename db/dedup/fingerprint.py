@@ -92,9 +92,10 @@ _NUMBER = re.compile(
 _QUOTED = re.compile(r"[\"“„«‚‘']\s*([^\"“”„«»‚‘’']{3,60}?)\s*[\"”“»’‘']")
 
 # How much sharing a feature tells, by kind: a number, date or quoted name most, a name, then
-# years, bare counts, weekdays and first names. How specific the feature is in the archive
-# (db/dedup/specificity.py) is weighed in as well; `a` and `c` are kinds of earlier releases'
-# fingerprints (hand-listed actors and countries), kept so their codes keep their meaning.
+# years, bare counts, weekdays, first names and places (countries and the topic's known
+# places, which most reports of a region name). How specific the feature is in the archive
+# (db/dedup/specificity.py) is weighed in as well; `a` is a kind of earlier releases'
+# fingerprints (hand-listed actors), kept so that the codes keep their meaning.
 WEIGHTS = {
     "q": 2.0,
     "d": 2.0,
@@ -118,6 +119,9 @@ class Fingerprint:
     features: frozenset[str]
     # Name features, most frequent first: what an article is filed under.
     names_by_count: tuple[str, ...] = ()
+    # The name mentioned most, when it is mentioned at least twice and more than any other:
+    # whom the article is about.
+    main: str | None = None
 
     @property
     def weight(self) -> float:
@@ -204,7 +208,7 @@ def _names(text: str, lang: str | None, table: Names) -> Counter[str]:
         if word.islower():
             place = table.place(word)
             if place is not None:
-                counts[f"n:{place}"] += 1
+                counts[f"c:{place}"] += 1
             continue
         if not word[0].isupper() or len(word) < 2 or word.lower() in lowered:
             continue
@@ -224,7 +228,10 @@ def _names(text: str, lang: str | None, table: Names) -> Counter[str]:
         if at_start and not in_run:
             continue  # counted where the word is capitalised mid-sentence, if anywhere
         form = table.canonical(word)
-        counts[f"f:{form}" if in_run else f"n:{form}"] += 1
+        if table.is_place(form):
+            counts[f"c:{form}"] += 1  # a country or a known place: named by most reports
+        else:
+            counts[f"f:{form}" if in_run else f"n:{form}"] += 1
     # A word that is sometimes a name of its own is a name, not a first name.
     for feature in [f for f in counts if f[0] == "f"]:
         full = f"n:{feature[2:]}"
@@ -288,7 +295,14 @@ def fingerprint(
     names = _names(body, lang, table)
     features = set(names) | _numbers(folded, lang) | _weekdays(folded) | _quoted(body)
     ranked = sorted((f for f in names if f[0] == "n"), key=lambda f: (-names[f], _stable_hash(f)))
-    return Fingerprint(frozenset(features), tuple(ranked))
+    main = None
+    if (
+        ranked
+        and names[ranked[0]] >= 2
+        and (len(ranked) == 1 or names[ranked[1]] < names[ranked[0]])
+    ):
+        main = ranked[0]
+    return Fingerprint(frozenset(features), tuple(ranked), main)
 
 
 def identity(feature: str) -> str:

@@ -94,7 +94,7 @@ class Names:
     def __init__(self, forms: Mapping[str, Iterable[str]] | None = None) -> None:
         self._known = dict(_countries())
         for canon, others in (forms or {}).items():
-            target = sound(ascii_fold(canon))
+            target = ascii_fold(canon)
             for form in (canon, *others):
                 self._known[sound(ascii_fold(form))] = target
         self._targets = frozenset(self._known.values())
@@ -118,6 +118,10 @@ class Names:
         if len(self._cache) < 65536:
             self._cache[token] = result
         return result
+
+    def is_place(self, form: str) -> bool:
+        """Whether a canonical form is a country or a place of the topic's table."""
+        return form in self._targets
 
     def place(self, token: str) -> str | None:
         """The canonical form when a lower-case `token` names a known country or place.

@@ -44,6 +44,10 @@ class Comparison:
     shared: float  # weight of shared fingerprint features
     days_apart: int
     shared_features: tuple[str, ...] = ()
+    # The new article's most named actor is named by the known one too: a report of another
+    # statement in the same cycle (same ministers, same conference) has someone else at its
+    # centre, a copy never does.
+    central: bool = True
 
     def method(self, config: DedupConfig) -> str | None:
         if self.near >= config.near_threshold:
@@ -51,6 +55,7 @@ class Comparison:
         if self.days_apart <= config.window_days and (
             self.overlap >= config.cross_lingual_threshold
             and self.shared >= config.cross_lingual_min_shared
+            and self.central
         ):
             return "cross-lingual"
         return None
@@ -81,7 +86,8 @@ class Comparison:
         if method == "cross-lingual":
             return f"duplicate: {xl}, {when}"
         if self.joins_story(config):
-            return f"same story, not a copy: {near}; {xl}, {when}"
+            centre = "" if self.central else ", its main actor is not in the known article"
+            return f"same story, not a copy: {near}; {xl}, {when}{centre}"
         if self.days_apart > config.window_days and self.overlap >= config.story_threshold:
             return f"unrelated: {near}; outside the window, {when}"
         return f"unrelated: {near}; {xl}"
@@ -121,6 +127,7 @@ def _compare(sketch: Sketch, known: _Known) -> Comparison:
         containment = minhash.containment(sketch.shingles, theirs)
         jaccard = minhash.jaccard(sketch.shingles, theirs)
     overlap, shared, features = sketch.overlap(known.stored)
+    main = sketch.fingerprint.main
     return Comparison(
         article_id=known.id,
         title=known.title,
@@ -134,6 +141,7 @@ def _compare(sketch: Sketch, known: _Known) -> Comparison:
         shared=shared,
         days_apart=sketch.days_apart(known.stored),
         shared_features=features,
+        central=main is None or main in features,
     )
 
 
