@@ -32,18 +32,32 @@ class DedupConfig(BaseModel):
         "that makes it a near-duplicate (method `near`)",
     )
     cross_lingual_threshold: float = Field(
-        default=0.45,
+        default=0.5,
         ge=0.0,
         le=1.0,
         description="fingerprint overlap (names, numbers, dates) that makes an article a copy "
         "of a known one in any language (method `cross-lingual`)",
     )
     cross_lingual_min_shared: float = Field(
-        default=5.0,
+        default=2.0,
         ge=0.0,
         description="least weight of shared fingerprint features for a cross-lingual copy "
-        "(a number or date counts 2, a name 1, a frequent actor 0.4, a first name 0.3, a "
-        "country 0.2): short texts share too little to judge",
+        "(a number, date or quoted name counts 2, a name 1, a first name 0.3, a place 0.2, "
+        "each times its specificity in the archive): short texts share too little to judge",
+    )
+    contained_threshold: float = Field(
+        default=0.85,
+        ge=0.0,
+        le=1.0,
+        description="fingerprint overlap with which a short text (a teaser, a live-blog entry, "
+        "a lead) is a copy with less shared weight: almost all of what it names is in the "
+        "known article",
+    )
+    contained_min_shared: float = Field(
+        default=1.0,
+        ge=0.0,
+        description="least shared feature weight for a short text that the known article "
+        "contains (`contained_threshold`)",
     )
     story_threshold: float = Field(
         default=0.4,
@@ -53,7 +67,7 @@ class DedupConfig(BaseModel):
         "the known article's story",
     )
     story_min_shared: float = Field(
-        default=4.0, ge=0.0, description="least shared feature weight to join a story"
+        default=1.5, ge=0.0, description="least shared feature weight to join a story"
     )
     window_days: int = Field(
         default=7,

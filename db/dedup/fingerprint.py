@@ -201,6 +201,15 @@ def _names(text: str, lang: str | None, table: Names) -> Counter[str]:
         and text[words[index].end() : words[index + 1].start()] in {" ", "-", "\u00a0"}
         for index in range(len(words))
     ]
+    # A title joined by "of" or "for" ("Secretary of State Antony Blinken", "Ministry of
+    # Defence") is one run: only its last word is a name.
+    for index in range(1, len(words) - 1):
+        if (
+            words[index].group(0) in _CONNECTORS
+            and words[index - 1].group(0)[0].isupper()
+            and words[index + 1].group(0)[0].isupper()
+        ):
+            linked[index - 1] = linked[index] = True
     run_last = {words[i].group(0) for i in range(1, len(words)) if linked[i - 1] and not linked[i]}
     counts: Counter[str] = Counter()
     for index, match in enumerate(words):
@@ -238,6 +247,9 @@ def _names(text: str, lang: str | None, table: Names) -> Counter[str]:
         if full in counts:
             counts[full] += counts.pop(feature)
     return counts
+
+
+_CONNECTORS = frozenset({"of", "for"})
 
 
 def _looks_german(words: list[re.Match[str]]) -> bool:

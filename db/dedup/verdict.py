@@ -52,10 +52,19 @@ class Comparison:
     def method(self, config: DedupConfig) -> str | None:
         if self.near >= config.near_threshold:
             return "near"
-        if self.days_apart <= config.window_days and (
-            self.overlap >= config.cross_lingual_threshold
-            and self.shared >= config.cross_lingual_min_shared
+        if (
+            self.days_apart <= config.window_days
             and self.central
+            and (
+                (
+                    self.overlap >= config.cross_lingual_threshold
+                    and self.shared >= config.cross_lingual_min_shared
+                )
+                or (
+                    self.overlap >= config.contained_threshold
+                    and self.shared >= config.contained_min_shared
+                )
+            )
         ):
             return "cross-lingual"
         return None
