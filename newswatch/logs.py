@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from alerts.secrets import RedactSecrets
+from alerts.delivery.secrets import RedactSecrets
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -30,7 +30,7 @@ _QUIET = {
     "alembic": logging.WARNING,
     # Each failed delivery is reported once, by the outbox; the clients' own lines repeat it.
     "apprise": logging.CRITICAL,
-    "alerts.channels.slack.sdk": logging.CRITICAL,
+    "alerts.delivery.channels.slack.sdk": logging.CRITICAL,
 }
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from alerts.channels import Channel, build_channels
-from alerts.config import AlertsConfig
+from alerts.delivery.channels import Channel, build_channels
+from alerts.delivery.config import AlertsConfig
+from alerts.delivery.outbox import DispatchReport, dispatch_due
 from alerts.evaluate import EvaluationReport, evaluate_pending
-from alerts.outbox import DispatchReport, dispatch_due
-from alerts.rules import RuleSet
+from alerts.rules.ruleset import RuleSet
 from db.config import DedupConfig
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.outcome import PollOutcome

@@ -1,0 +1,84 @@
+"""`newswatch sources [--check]`: the configured sources, their crawl state, and source checks."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import click
+
+from db.models import Source
+from newswatch.config import AppConfig
+from newswatch.context import Context, pass_context
+from spiders.check import CheckResult
+from spiders.config import interval_seconds
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "never"
+
+
+def _schedule(config: AppConfig, name: str, state: Source | None) -> str:
+    source = config.source(name)
+    schedule = source.effective_schedule(config.crawl)
+    if not source.enabled:
+        return "disabled"
+    current = state.poll_interval_seconds if state else None
+    if source.is_adaptive(config.crawl) and current and interval_seconds(schedule) is not None:
+        return f"~{timedelta(seconds=current)} (adaptive, {schedule})"
+    return schedule
+
+
+def print_source_table(config: AppConfig, states: Sequence[Source]) -> None:
+    by_name = {state.name: state for state in states}
+    rows = [("NAME", "KIND", "SCHEDULE", "LAST RUN", "LAST OK", "NEW", "FAILS", "LAST ERROR")]
+    for source in config.sources:
+        state = by_name.get(source.name)
+        rows.append(
+            (
+                source.name,
+                source.kind,
+                _schedule(config, source.name, state),
+                _when(state.last_run_at if state else None),
+                _when(state.last_success_at if state else None),
+                str(state.items_new if state else 0),
+                str(state.consecutive_failures if state else 0),
+                (state.last_error or "") if state else "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
+
+
+def print_check_results(results: Sequence[CheckResult]) -> None:
+    width = max((len(result.source) for result in results), default=4)
+    for result in results:
+        mark = "ok  " if result.ok else "FAIL"
+        click.echo(f"{mark}  {result.source.ljust(width)}  {result.detail}")
+    failed = sum(not result.ok for result in results)
+    click.echo(f"{len(results) - failed} of {len(results)} sources readable", err=True)
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="fetch each source's URL once and report what is there")
+@pass_context
+def sources(context: Context, check: bool) -> None:
+    """The configured sources and their crawl state (with --check: are the URLs readable?)."""
+    config = context.config
+    if check:
+        from newswatch.progress import progress_bar
+        from spiders.check import check_sources
+
+        with progress_bar(len(config.sources), "checking sources") as bar:
+            results = check_sources(config.sources, config.crawl, lambda _result: bar.advance())
+        print_check_results(results)
+        if any(not result.ok for result in results):
+            sys.exit(1)
+        return
+    from db.store import list_sources, sync_sources
+
+    sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
+    print_source_table(config, list_sources(context.archive))
