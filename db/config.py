@@ -45,6 +45,15 @@ class DedupConfig(BaseModel):
         "(a number, date or quoted name counts 2, a name 1, a first name 0.3, a place 0.2, "
         "each times its specificity in the archive): short texts share too little to judge",
     )
+    off_centre_threshold: float = Field(
+        default=0.65,
+        ge=0.0,
+        le=1.0,
+        description="fingerprint overlap a cross-lingual copy needs when the name it mentions "
+        "most is not in the known article (a report of another statement in the same news "
+        "cycle has someone else at its centre; a translated institution, Treasury and "
+        "Trésor, is not matched by name)",
+    )
     contained_threshold: float = Field(
         default=0.85,
         ge=0.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,11 +15,14 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from db.config import DedupConfig
-from db.dedup.index import add_keys, remove_keys, weigh
+from db.dedup import specificity
+from db.dedup.index import add_keys, rebuild, remove_keys, weigh
 from db.dedup.names import Names
 from db.dedup.sketch import Sketch
 from db.models import Article
 from db.text import text_hash
+
+logger = logging.getLogger(__name__)
 
 CATALOGUE = "seeds.toml"
 
@@ -107,11 +111,17 @@ def import_seeds(
     """Load the seeds as articles that start their own stories; a second run changes nothing.
 
     Seeds are filed in the deduplicator's index as reference articles (under all their
-    features), with the topic's names of `dedup` (the config's `[dedup]`)."""
+    features), with the topic's names of `dedup` (the config's `[dedup]`). An index built
+    with other names (by the migration, which knows no config, or before `[dedup.names]`
+    changed) is built anew first, so that every article is compared with the same names."""
     names = (dedup or DedupConfig()).name_table()
     records = load_catalogue(seeds_dir)
     added = updated = unchanged = 0
     with Session(engine) as session:
+        rebuilt = specificity.stamp(session) != names.stamp
+        if rebuilt:
+            count = rebuild(session, names)
+            logger.info("dedup index built anew with the configured names: %d articles", count)
         for done, record in enumerate(records, start=1):
             fields = _seed_fields(seeds_dir, record)
             row = session.exec(select(Article).where(Article.seed == record.stem)).first()
@@ -125,7 +135,8 @@ def import_seeds(
                 added += 1
             elif any(getattr(row, key) != value for key, value in fields.items()):
                 assert row.id is not None
-                remove_keys(session, row.id, _sketch(row, record, names))
+                if not rebuilt:
+                    remove_keys(session, row.id, _sketch(row, record, names))
                 for key, value in fields.items():
                     setattr(row, key, value)
                 # A changed seed is looked at again by the rules and filed anew in the index.
@@ -134,13 +145,12 @@ def import_seeds(
                 updated += 1
             else:
                 unchanged += 1
-                if record.published_precision != "day" and row.id is not None:
-                    # Filed anew each time: an archive indexed by the migration did not know
-                    # that this seed's date is only known to the month.
-                    remove_keys(session, row.id, _sketch(row, record, names))
+                assert row.id is not None
+                if rebuilt:
                     add_keys(session, row.id, weigh(session, _sketch(row, record, names)))
             session.add(row)
             if on_progress is not None:
                 on_progress(done, len(records))
+        specificity.set_stamp(session, names.stamp)
         session.commit()
     return ImportReport(added, updated, unchanged)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 from sqlmodel import Session, col
 
 from db.dedup import specificity
+from db.dedup.names import DEFAULT, Names
 from db.dedup.sketch import Sketch, Stored
 from db.models import Article, DedupKey, DedupSketch
 
@@ -117,13 +118,19 @@ def load_sketches(db: Session | Connection, ids: Iterable[int]) -> dict[int, Sto
     return {int(article_id): Stored.decode(data) for article_id, data in rows}
 
 
-def index_all(db: Session | Connection) -> int:
+def index_all(db: Session | Connection, names: Names = DEFAULT, skip_seeds: bool = False) -> int:
     """Index every article that has no sketch yet (an archive from before the index).
 
     Reads only the columns it needs, so it also works inside the migration that creates the
-    index, whatever columns later releases add to `article`.
+    index, whatever columns later releases add to `article`. The seed import files seeds
+    itself, as reference articles (`skip_seeds`).
     """
     indexed = {row[0] for row in db.execute(select(col(DedupSketch.article_id)))}
+    if skip_seeds:
+        indexed |= {
+            row[0]
+            for row in db.execute(select(col(Article.id)).where(col(Article.seed).is_not(None)))
+        }
     columns = (
         col(Article.id),
         col(Article.title),
@@ -142,7 +149,7 @@ def index_all(db: Session | Connection) -> int:
         keys: list[dict[str, int]] = []
         sketches: list[dict[str, object]] = []
         fresh = [
-            (int(row_id or 0), Sketch.of(title, text, lang, published or created))
+            (int(row_id or 0), Sketch.of(title, text, lang, published or created, names=names))
             for row_id, title, text, lang, published, created in batch
             if int(row_id or 0) not in indexed
         ]
@@ -175,3 +182,11 @@ def _weigh_batch(
             df[key] = df.get(key, 0) + 1
         total += 1
     return weighed
+
+
+def rebuild(db: Session | Connection, names: Names) -> int:
+    """Index the archive anew with these names (but the seeds, which the caller files)."""
+    db.execute(delete(DedupKey))
+    db.execute(delete(DedupSketch))
+    specificity.clear(db)
+    return index_all(db, names, skip_seeds=True)

@@ -16,6 +16,7 @@ topic's own data: `[dedup.names]` in config.toml, canonical form -> its other fo
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
@@ -99,6 +100,9 @@ class Names:
                 self._known[sound(ascii_fold(form))] = target
         self._targets = frozenset(self._known.values())
         self._cache: dict[str, str] = {}
+        table = "\n".join(f"{form}={canon}" for form, canon in sorted(self._known.items()))
+        # What an index built with this table is stamped with (a signed 32-bit number).
+        self.stamp = zlib.crc32(table.encode()) - 2**31
 
     def canonical(self, token: str) -> str:
         """The form of one word of a name that its spellings in other languages share."""

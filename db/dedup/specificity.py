@@ -19,13 +19,14 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from db.models import DedupFrequency
 
 TOTAL = -1  # the key of the row counting the articles
+STAMP = -2  # the key of the row holding what the index was built with (`stamp`)
 _FLOOR = 1000
 _BATCH = 500
 
@@ -41,6 +42,7 @@ def lookup(db: Session | Connection, keys: Sequence[int]) -> tuple[dict[int, int
     connection = db.connection() if isinstance(db, Session) else db
     wanted = sorted({*keys, TOTAL})
     found: dict[int, int] = {}
+    # (STAMP is never a feature key: identities are 28-bit, non-negative.)
     for start in range(0, len(wanted), _BATCH):
         chunk = wanted[start : start + _BATCH]
         rows = connection.execute(
@@ -87,3 +89,23 @@ def uncount(db: Session | Connection, keys: Iterable[int]) -> None:
             .where(col(DedupFrequency.key).in_(chunk))
             .values(articles=col(DedupFrequency.articles) - 1)
         )
+
+
+def clear(db: Session | Connection) -> None:
+    connection = db.connection() if isinstance(db, Session) else db
+    connection.execute(delete(DedupFrequency))
+
+
+def stamp(db: Session | Connection) -> int | None:
+    """What the index was built with (a hash of the names table), None when not known."""
+    connection = db.connection() if isinstance(db, Session) else db
+    row = connection.execute(
+        select(col(DedupFrequency.articles)).where(col(DedupFrequency.key) == STAMP)
+    ).first()
+    return None if row is None else int(row[0])
+
+
+def set_stamp(db: Session | Connection, value: int) -> None:
+    connection = db.connection() if isinstance(db, Session) else db
+    connection.execute(delete(DedupFrequency).where(col(DedupFrequency.key) == STAMP))
+    connection.execute(insert(DedupFrequency).values(key=STAMP, articles=value))

@@ -52,19 +52,17 @@ class Comparison:
     def method(self, config: DedupConfig) -> str | None:
         if self.near >= config.near_threshold:
             return "near"
+        if self.days_apart > config.window_days:
+            return None
+        threshold = config.cross_lingual_threshold
+        if not self.central:
+            threshold = max(threshold, config.off_centre_threshold)
+        if self.overlap >= threshold and self.shared >= config.cross_lingual_min_shared:
+            return "cross-lingual"
         if (
-            self.days_apart <= config.window_days
-            and self.central
-            and (
-                (
-                    self.overlap >= config.cross_lingual_threshold
-                    and self.shared >= config.cross_lingual_min_shared
-                )
-                or (
-                    self.overlap >= config.contained_threshold
-                    and self.shared >= config.contained_min_shared
-                )
-            )
+            self.central
+            and self.overlap >= config.contained_threshold
+            and self.shared >= config.contained_min_shared
         ):
             return "cross-lingual"
         return None
@@ -95,7 +93,12 @@ class Comparison:
         if method == "cross-lingual":
             return f"duplicate: {xl}, {when}"
         if self.joins_story(config):
-            centre = "" if self.central else ", its main actor is not in the known article"
+            centre = (
+                ""
+                if self.central
+                else f", its main actor is not in the known article (threshold "
+                f"{config.off_centre_threshold:.2f})"
+            )
             return f"same story, not a copy: {near}; {xl}, {when}{centre}"
         if self.days_apart > config.window_days and self.overlap >= config.story_threshold:
             return f"unrelated: {near}; outside the window, {when}"

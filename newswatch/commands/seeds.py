@@ -16,7 +16,7 @@ def import_seeds(context: Context) -> None:
     seeds_dir = context.config.seeds.dir
     try:
         with progress_bar(0, "importing seeds") as bar:
-            report = load(context.archive, seeds_dir, bar.update)
+            report = load(context.archive, seeds_dir, bar.update, context.config.dedup)
     except SeedError as exc:
         raise click.ClickException(f"cannot import seeds: {exc}") from None
     click.echo(

@@ -222,7 +222,7 @@ def evaluate_corpus(
     """Real pages (key, title, text, lang) filed one after the other with the seeds, all
     within four days (the hardest case for the time window); then copies derived from every
     third page are judged against them."""
-    import_seeds(engine, SEEDS_DIR)
+    import_seeds(engine, SEEDS_DIR, dedup=config)
     report = CorpusReport()
     start = datetime(2024, 4, 10, tzinfo=UTC)
     keys: dict[int, str] = {}
@@ -262,7 +262,14 @@ def evaluate_corpus(
                 case.id, case.title, case.text, case.lang, case.published, article_id
             ):
                 draft = copy.draft()
-                sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, now)
+                sketch = sketch_for(
+                    draft.title,
+                    draft.text,
+                    draft.lang,
+                    draft.published,
+                    now,
+                    names=config.name_table(),
+                )
                 verdict = assess(session, sketch, config)
                 report.copies.append(Outcome(copy, verdict, root))
     return report

@@ -6,7 +6,9 @@ Create Date: 2026-12-01
 
 The fingerprint changed (page furniture left out, names compared by sound across spellings,
 features weighted by how many articles carry them), so every article's keys and sketch are
-computed again from its text, and the feature counts with them.
+computed again from its text, and the feature counts with them. The migration knows no
+config: the next seed import (`newswatch run` does one at start) builds the index anew with
+the topic's names of `[dedup.names]` and files the seeds as reference articles.
 """
 
 from __future__ import annotations
