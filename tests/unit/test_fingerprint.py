@@ -80,7 +80,7 @@ def test_page_furniture_is_left_out() -> None:
 
 def test_a_quote_or_paragraph_is_not_furniture() -> None:
     text = (
-        "Blinken told reporters: \"We will not allow it.\"\n\n"
+        'Blinken told reporters: "We will not allow it."\n\n'
         "The official said the talks in Rome would go on for a second day."
     )
     assert strip_furniture(text) == text
