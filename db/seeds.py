@@ -121,7 +121,8 @@ def import_seeds(
         rebuilt = specificity.stamp(session) != names.stamp
         if rebuilt:
             count = rebuild(session, names)
-            logger.info("dedup index built anew with the configured names: %d articles", count)
+            if count:
+                logger.info("dedup index built anew with the configured names: %d articles", count)
         for done, record in enumerate(records, start=1):
             fields = _seed_fields(seeds_dir, record)
             row = session.exec(select(Article).where(Article.seed == record.stem)).first()

@@ -27,7 +27,6 @@ from db.dedup.names import DEFAULT, Names
 from db.dedup.sketch import Sketch, Stored
 from db.models import Article, DedupSketch
 
-
 _LEAST_EVIDENCE = 2
 
 

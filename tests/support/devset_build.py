@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,9 +54,10 @@ class Written:
     relevant: bool
 
 
-def load_written(folder: Path = TEXTS_DIR) -> list[Written]:
+def load_written(where: Path = TEXTS_DIR) -> list[Written]:
+    """Our texts from a folder of TOML files, or from one file."""
     texts = []
-    for path in sorted(folder.glob("*.toml")):
+    for path in sorted(where.glob("*.toml")) if where.is_dir() else [where]:
         for entry in tomllib.loads(path.read_text(encoding="utf-8"))["articles"]:
             texts.append(
                 Written(
@@ -107,7 +109,8 @@ _BYLINE = {
 }
 _STAMP = {
     "en": "Published {d:%d.%m.%Y}, {h:02d}:{m:02d} | Updated {h2:02d}:{m:02d}",
-    "de": "Veröffentlicht am {d:%d.%m.%Y} um {h:02d}:{m:02d} Uhr | Aktualisiert {h2:02d}:{m:02d} Uhr",
+    "de": "Veröffentlicht am {d:%d.%m.%Y} um {h:02d}:{m:02d} Uhr | "
+    "Aktualisiert {h2:02d}:{m:02d} Uhr",
     "nl": "Gepubliceerd {d:%d-%m-%Y}, {h:02d}:{m:02d} | Bijgewerkt {h2:02d}:{m:02d}",
     "fr": "Publié le {d:%d/%m/%Y} à {h:02d}h{m:02d} | Mis à jour à {h2:02d}h{m:02d}",
 }
@@ -431,7 +434,7 @@ def render(records: list[dict[str, object]]) -> str:
 def main() -> None:
     records = build(load_written())
     OUTPUT.write_text(render(records), encoding="utf-8")
-    print(f"{OUTPUT.relative_to(ROOT)}: {len(records)} records")
+    sys.stdout.write(f"{OUTPUT.relative_to(ROOT)}: {len(records)} records\n")
 
 
 if __name__ == "__main__":

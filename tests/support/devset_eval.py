@@ -76,9 +76,14 @@ class Record:
 
 
 def load_records(path: Path = DEVSET) -> list[Record]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return parse_records([json.loads(line) for line in lines], str(path))
+
+
+def parse_records(raws: list[dict[str, Any]], where: str = "records") -> list[Record]:
     records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        raw: dict[str, Any] = json.loads(line)
+    for number, raw in enumerate(raws, start=1):
+        path = where
         missing = [key for key in (*_FIELDS, "kind") if key not in raw]
         if missing:
             raise ValueError(f"{path}:{number}: missing {', '.join(missing)}")
@@ -240,6 +245,8 @@ def evaluate_devset(
     config: DedupConfig | None = None,
     path: Path = DEVSET,
     stream: bool = False,
+    seeds_dir: Path = SEEDS_DIR,
+    records: list[Record] | None = None,
 ) -> DevReport:
     """The verdict on every record.
 
@@ -251,10 +258,10 @@ def evaluate_devset(
     chains whose root must still be the seed.
     """
     config = config or shipped_dedup()
-    import_seeds(engine, SEEDS_DIR, dedup=config)
+    import_seeds(engine, seeds_dir, dedup=config)
     with Session(engine) as session:
         seeds = {str(a.seed): int(a.id or 0) for a in session.exec(select(Article)) if a.seed}
-    records = load_records(path)
+    records = records if records is not None else load_records(path)
     by_id = {r.id: r for r in records}
     resolved = {r.id: _resolve(r, by_id, seeds) for r in records}
     stored: dict[str, tuple[int, int, int]] = {}  # id -> (article, root, story)
@@ -321,9 +328,9 @@ def main() -> None:
         engine = open_archive(f"sqlite:///{folder}/archive.db")
         report = evaluate_devset(engine, stream="--stream" in sys.argv)
         engine.dispose()
-    print(report.table())
+    sys.stdout.write(report.table() + "\n")
     if "-v" in sys.argv:
-        print(explain(report))
+        sys.stdout.write(explain(report) + "\n")
 
 
 if __name__ == "__main__":
