@@ -131,3 +131,24 @@ def test_an_old_archive_is_indexed_by_the_migration(tmp_path: Path) -> None:
         assert import_seeds(engine, SEEDS, dedup=DEDUP).unchanged == 5
     finally:
         engine.dispose()
+
+
+def test_feature_counts_follow_the_archive(archive: Engine) -> None:
+    # How many articles carry a feature is what weighs it: counted once per article as it
+    # is filed (an upsert, on SQLite and PostgreSQL), never twice for a seed imported again.
+    from db.dedup import specificity
+    from db.dedup.sketch import Sketch
+
+    import_seeds(archive, SEEDS, dedup=DEDUP)
+    import_seeds(archive, SEEDS, dedup=DEDUP)
+    names = DEDUP.name_table()
+    blinken = Sketch.of("", "Antony Blinken met Wang Yi.", "en", datetime.now(UTC), names=names)
+    key = next(k for k, f in zip(blinken.frequency_keys(), blinken.telling(99)) if "blinken" in f)
+    with Session(archive) as session:
+        counts, total = specificity.lookup(session, [key])
+    assert total == 5 and counts[key] == 3  # seeds 000, 002 and 003 name Blinken
+    store_article(archive, _draft("s003-en-wire"), DEDUP)
+    store_article(archive, _draft("own-garpiya-base"), DEDUP)
+    with Session(archive) as session:
+        counts, total = specificity.lookup(session, [key])
+    assert total == 7 and counts[key] == 4
