@@ -113,8 +113,8 @@ WEIGHTS = {
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """Typed features of one article: `n:` name, `f:` first name or leading word of a name,
-    `a:` frequent actor, `c:` common place, `q:` quantity, `p:` bare count, `d:` date,
-    `y:` year, `w:` weekday, `t:` quoted name."""
+    `c:` place (a country or a place of the topic's names), `q:` quantity, `p:` bare count,
+    `d:` date, `y:` year, `w:` weekday, `t:` quoted name."""
 
     features: frozenset[str]
     # Name features, most frequent first: what an article is filed under.

@@ -136,7 +136,10 @@ class Sketch:
         return [int(i) for i in self._ids]
 
     def specific(self, df: Mapping[int, int], total: int) -> Sketch:
-        """This sketch with each feature weighed by how few of `total` articles carry it."""
+        """This sketch with each feature weighed by how few of `total` articles carry it.
+
+        Set in place (the weights are part of what the check computes, not of the text's
+        identity) and returned, so `weigh(db, sketch)` reads as what it does."""
         counts = np.array([df.get(int(i), 0) for i in self._ids], dtype=np.float64)
         object.__setattr__(self, "_idf", factors(counts, total))
         return self
