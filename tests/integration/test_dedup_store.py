@@ -143,7 +143,8 @@ def test_feature_counts_follow_the_archive(archive: Engine) -> None:
     import_seeds(archive, SEEDS, dedup=DEDUP)
     names = DEDUP.name_table()
     blinken = Sketch.of("", "Antony Blinken met Wang Yi.", "en", datetime.now(UTC), names=names)
-    key = next(k for k, f in zip(blinken.frequency_keys(), blinken.telling(99)) if "blinken" in f)
+    pairs = zip(blinken.frequency_keys(), blinken.telling(99), strict=True)
+    key = next(k for k, f in pairs if "blinken" in f)
     with Session(archive) as session:
         counts, total = specificity.lookup(session, [key])
     assert total == 5 and counts[key] == 3  # seeds 000, 002 and 003 name Blinken
