@@ -58,9 +58,9 @@ class DedupConfig(BaseModel):
         default=0.85,
         ge=0.0,
         le=1.0,
-        description="fingerprint overlap with which a short text (a teaser, a live-blog entry, "
-        "a lead) is a copy with less shared weight: almost all of what it names is in the "
-        "known article",
+        description="fingerprint overlap with which a new text shorter than the known one (a "
+        "teaser, a live-blog entry, a lead) is a copy with less shared weight: almost all of "
+        "what it names is in the known article",
     )
     contained_min_shared: float = Field(
         default=1.0,

@@ -50,6 +50,8 @@ class Comparison:
     # statement in the same cycle (same ministers, same conference) has someone else at its
     # centre, a copy never does.
     central: bool = True
+    # The new article's evidence weighs less than the known one's: it may be a part of it.
+    shorter: bool = True
 
     @property
     def evidence(self) -> int:
@@ -73,6 +75,7 @@ class Comparison:
             return "cross-lingual"
         if (
             self.central
+            and self.shorter
             and self.overlap >= config.contained_threshold
             and self.shared >= config.contained_min_shared
         ):
@@ -167,6 +170,7 @@ def _compare(sketch: Sketch, known: _Known) -> Comparison:
         days_apart=sketch.days_apart(known.stored),
         shared_features=features,
         central=main is None or main in features,
+        shorter=sketch.weight <= known.stored.weight,
     )
 
 
