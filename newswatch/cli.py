@@ -9,6 +9,7 @@ import click
 from newswatch.commands.alerts import alerts
 from newswatch.commands.check import check
 from newswatch.commands.daemon import crawl, run
+from newswatch.commands.evaluate import evaluate
 from newswatch.commands.export import export
 from newswatch.commands.rules import rules, search
 from newswatch.commands.seeds import seeds
@@ -39,7 +40,7 @@ def cli(ctx: click.Context, config_file: Path | None, log_level: str | None) -> 
     ctx.obj = Context(config_path(config_file), log_level.upper() if log_level else None)
 
 
-for command in (run, crawl, sources, seeds, check, search, show, export, rules, alerts):
+for command in (run, crawl, sources, seeds, check, search, show, export, rules, alerts, evaluate):
     cli.add_command(command)
 
 
