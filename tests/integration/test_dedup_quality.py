@@ -39,7 +39,8 @@ SECOND_TOPIC = ROOT / "tests" / "data" / "topics" / "rhine_spill"
 # Measured on the development set, each page about a seed judged alone (December 2026).
 SEED_COPIES_LINKED = 60 / 78  # the goal: 0.95 (teasers and live-blog entries miss)
 SAME_EVENT_IN_STORY = 67 / 76  # goal 0.75
-NEW_DEVELOPMENTS_DUPLICATE = 3 / 74  # goal 0.02: one same-cycle report and its two pages
+NEW_DEVELOPMENTS_DUPLICATE = 1 / 22  # goal 0.02: one same-cycle report (the Rome meeting)
+NEW_DEVELOPMENT_COPIES_DUPLICATE = 3 / 129  # with the pages made of them and of our stories
 FALSE_LINKS_AMONG_OTHERS = 1  # of 151
 OTHER_COPIES_LINKED = 83 / 91
 # The same, every record stored in file order (copies of copies: chains).
@@ -102,8 +103,10 @@ def test_reports_of_a_seeds_event_join_its_story(alone: DevReport) -> None:
 
 def test_new_developments_are_not_duplicates_of_a_seed(alone: DevReport) -> None:
     count, total = _rows(alone)["new developments marked duplicate of a seed"]
-    assert total >= 60
+    assert total >= 20
     assert count / total <= NEW_DEVELOPMENTS_DUPLICATE, explain(alone)
+    count, total = _rows(alone)["new developments and copies of them dup of a seed"]
+    assert count / total <= NEW_DEVELOPMENT_COPIES_DUPLICATE, explain(alone)
 
 
 def test_other_articles_are_not_linked_where_they_do_not_belong(alone: DevReport) -> None:
@@ -120,8 +123,8 @@ def test_chains_of_copies_keep_the_seed_as_their_root(stream: DevReport) -> None
     assert hits / total >= STREAM_SEED_COPIES_LINKED, explain(stream)
     hits, total = rows["same-event reports in the seed's story"]
     assert hits / total >= STREAM_SAME_EVENT_IN_STORY, explain(stream)
-    count, _total = rows["new developments marked duplicate of a seed"]
-    assert count == 0, explain(stream)
+    assert rows["new developments marked duplicate of a seed"][0] == 0, explain(stream)
+    assert rows["new developments and copies of them dup of a seed"][0] == 0, explain(stream)
 
 
 def test_a_second_topic_works_with_no_code_change(tmp_path: Path) -> None:

@@ -338,7 +338,9 @@ def variants(written: Written, number: int) -> Iterator[dict[str, object]]:
         return
     # A page of this text is a copy of it; a report of the same event stays a report of it.
     same = "same-story" if kind == "same-event" else "translation"
-    out_kind = kind if kind != "original" else "wire-copy"
+    # A page of an original or of a new development is a wire copy of it (a copy of a new
+    # development must be linked to it, and it is no new development of its own).
+    out_kind = "wire-copy" if kind in {"original", "new-development"} else kind
     day = written.published
     plans: list[tuple[str, str, str | None, str]] = [
         (

@@ -102,6 +102,7 @@ class Result:
     expected_story: int | None
     seed_root: bool  # the label chain ends at a seed
     chain_roots: frozenset[int] = frozenset()  # stored roots of the texts its labels name
+    root_kind: str | None = None  # the kind of the text its label chain ends at
     reason: str = ""
 
     @property
@@ -140,6 +141,14 @@ class DevReport:
     def new_developments(self) -> list[Result]:
         return [r for r in self.results if r.record.kind == "new-development"]
 
+    def new_development_pages(self) -> list[Result]:
+        """New developments and the pages made of them (copies of a new development)."""
+        return [
+            r
+            for r in self.results
+            if r.record.kind == "new-development" or r.root_kind == "new-development"
+        ]
+
     def others(self) -> list[Result]:
         """Articles that are neither a copy nor a report of a seed's event."""
         return [r for r in self.results if not r.seed_root]
@@ -176,6 +185,11 @@ class DevReport:
                 len(new),
             ),
             (
+                "new developments and copies of them dup of a seed",
+                sum(self.seed_duplicate(r) for r in self.new_development_pages()),
+                len(self.new_development_pages()),
+            ),
+            (
                 "new developments that joined a seed story",
                 sum(r.story in self.seeds for r in new),
                 len(new),
@@ -209,7 +223,7 @@ class DevReport:
         lines = []
         for name, count, total in self.rows():
             share = count / total if total else 0.0
-            lines.append(f"{name:<46} {count:>4} / {total:<4} {share:.3f}")
+            lines.append(f"{name:<50} {count:>4} / {total:<4} {share:.3f}")
         for label, results in (
             ("copies", self.seed_copies()),
             ("same-event", self.seed_same_event()),
@@ -310,8 +324,18 @@ def _result(
     if label is not None:
         expected = seeds[label] if seed_root else stored[label][0]
         expected_story = expected if seed_root else stored[label][2]
+    root_kind = None if label is None or seed_root else by_id[label].kind
     return Result(
-        record, article, root, story, method, expected, expected_story, seed_root, frozenset(chain)
+        record,
+        article,
+        root,
+        story,
+        method,
+        expected,
+        expected_story,
+        seed_root,
+        frozenset(chain),
+        root_kind=root_kind,
     )
 
 
