@@ -6,9 +6,10 @@ Dutch and French meet (Shoigu, Schoigu, Sjojgoe, Choïgou -> soigu; Zelensky, Se
 selenski; Lavrov, Lawrow -> lavrov; Putin, Poetin, Poutine -> putin). The rules are the
 shipped languages' spelling conventions, not a list of names.
 
-Countries and their adjectives (Russland, Rusland, Russie, russische, chinois) are mapped to
-one form from the CLDR names that Babel ships: every territory name and every language name
-(which doubles as the adjective) in English, German, Dutch and French. What else a topic's
+Countries, regions and their adjectives (Russland, Rusland, Russie, russische, chinois;
+Europa, Europe) are mapped to one form from the CLDR names that Babel ships: every territory
+name and every language name (which doubles as the adjective) in English, German, Dutch and
+French. What else a topic's
 coverage spells differently (cities, organisations: Peking, Pékin; NAVO, OTAN) is the
 topic's own data: `[dedup.names]` in config.toml, canonical form -> its other forms.
 """
@@ -79,7 +80,8 @@ def _countries() -> dict[str, str]:
     for lang in LANGUAGES:
         locale = Locale(lang)
         for code, name in locale.territories.items():
-            if len(code) == 2 and code.isalpha() and name.isalpha():
+            # Countries (two letters) and regions (three digits: Europe, Asia, Africa).
+            if (len(code) == 2 and code.isalpha() or code.isdigit()) and name.isalpha():
                 forms.setdefault(sound(ascii_fold(name)), f"cc-{code.lower()}")
         for code, name in locale.languages.items():
             subtags = likely.get(code, "")
