@@ -81,7 +81,7 @@ def _countries() -> dict[str, str]:
         locale = Locale(lang)
         for code, name in locale.territories.items():
             # Countries (two letters) and regions (three digits: Europe, Asia, Africa).
-            if (len(code) == 2 and code.isalpha() or code.isdigit()) and name.isalpha():
+            if ((len(code) == 2 and code.isalpha()) or code.isdigit()) and name.isalpha():
                 forms.setdefault(sound(ascii_fold(name)), f"cc-{code.lower()}")
         for code, name in locale.languages.items():
             subtags = likely.get(code, "")
