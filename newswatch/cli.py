@@ -11,6 +11,7 @@ from newswatch.commands.check import check
 from newswatch.commands.daemon import crawl, run
 from newswatch.commands.evaluate import evaluate
 from newswatch.commands.export import export
+from newswatch.commands.migrate import migrate
 from newswatch.commands.rules import rules, search
 from newswatch.commands.seeds import seeds
 from newswatch.commands.show import show
@@ -40,7 +41,20 @@ def cli(ctx: click.Context, config_file: Path | None, log_level: str | None) -> 
     ctx.obj = Context(config_path(config_file), log_level.upper() if log_level else None)
 
 
-for command in (run, crawl, sources, seeds, check, search, show, export, rules, alerts, evaluate):
+for command in (
+    run,
+    crawl,
+    sources,
+    seeds,
+    check,
+    search,
+    show,
+    export,
+    rules,
+    alerts,
+    evaluate,
+    migrate,
+):
     cli.add_command(command)
 
 

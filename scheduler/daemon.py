@@ -81,11 +81,13 @@ def build_scheduler(
             **({"next_run_time": first_run} if first_run else {}),
         )
     scheduler.add_job(
-        service.dispatch,
+        service.catch_up,
         IntervalTrigger(seconds=interval_seconds(config.dispatch_interval) or 60),
         id="dispatch",
-        name="send due alerts",
+        name="evaluate pending articles, send due alerts",
         replace_existing=True,
+        # At start too: articles and deliveries a crash left behind do not wait for news.
+        next_run_time=datetime.now().astimezone(),
     )
     scheduler.add_listener(_on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler, jobs

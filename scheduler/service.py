@@ -70,6 +70,12 @@ class Service:
                 evaluate_pending, self.archive, self.rules, self.alerts.snippet_chars
             )
 
+    async def catch_up(self) -> DispatchReport:
+        """Evaluate whatever is pending (left by a crash, or set aside by a busy pass), then
+        send what is due: run at daemon start and on every dispatch tick."""
+        await self.evaluate()
+        return await self.dispatch()
+
     async def dispatch(self) -> DispatchReport:
         async with self._alerting:
             return await asyncio.to_thread(dispatch_due, self.archive, self.channels, self.alerts)

@@ -26,10 +26,11 @@ import pytest
 from db.config import DedupConfig
 from db.engine import open_archive
 from newswatch.config import load_config
-from tests.support.corpora import corpora_dir, iter_aeb, iter_fundus
+from tests.support.corpora import iter_aeb, iter_fundus
 from tests.support.dedup_set import evaluate_corpus
 from tests.support.devset_build import OUTPUT, build, load_written, render
 from tests.support.devset_eval import DevReport, evaluate_devset, explain, parse_records
+from tests.support.gates import require_corpora
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +173,7 @@ def test_the_topic_names_are_what_links_the_second_topics_translation(tmp_path: 
 
 @pytest.mark.corpus
 def test_real_pages_are_linked_only_to_pages_on_their_event(tmp_path: Path) -> None:
-    if corpora_dir() is None:
-        pytest.skip("../shared/corpora is not here (or set NEWSWATCH_CORPORA)")
+    require_corpora()
     pages = [
         (
             page.key,

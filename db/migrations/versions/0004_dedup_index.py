@@ -4,7 +4,7 @@ Revision ID: 0004
 Revises: 0005
 Create Date: 2026-11-23
 
-Articles already in the archive are indexed by migration 0009, which builds the index anew
+Articles already in the archive are indexed by migration 0011, which builds the index anew
 with the fingerprint of its release (this one only creates the tables).
 """
 

@@ -1,7 +1,7 @@
 """dedup frequency: document frequency of fingerprint features; the index built anew
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010a
 Create Date: 2026-12-01
 
 The fingerprint changed (page furniture left out, names compared by sound across spellings,
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010a"
 branch_labels = None
 depends_on = None
 
