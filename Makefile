@@ -60,6 +60,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/dedup_choice.py
 	$(BIN)/python bench/dedup_cost.py
 	$(BIN)/python bench/review_search.py
+	$(BIN)/python bench/pipeline_e2e.py
+	$(BIN)/python bench/pipeline_scaling.py
+	$(BIN)/python bench/peers.py
+	$(BIN)/python bench/extraction_quality.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pipesite
+
 from tests.support.webserver import serving
 
 
@@ -51,16 +52,25 @@ def main() -> int:
         "crawl": run,
     }
     path = pipesite.save("pipeline_e2e", result)
-    print(f"{len(site.article_paths)} article pages served, {fetched} fetched; "
-          f"workers: {'shipped default' if workers else 'n/a'}; results in {path}")
-    pipesite.table([
-        ("crawl pages/s", f"{rate:.1f}", f"trafilatura alone {baseline:.1f}", ""),
-        ("ratio", f"{rate / baseline:.2f}", "", ">= 1.3"),
-        ("wall / CPU s", f"{run.wall_s:.1f} / {run.cpu_s:.1f}", "", ""),
-        ("peak RSS max MB", f"{run.rss_max_mb:.0f}", f"{len(run.peak_rss_mb)} processes", "< 300"),
-        ("peak RSS sum MB", f"{run.rss_total_mb:.0f}", "", "< 600"),
-        ("loop lag p99 ms", f"{lag['p99']:.1f}" if lag else "n/a (not reported)", "", "< 50"),
-    ])
+    print(
+        f"{len(site.article_paths)} article pages served, {fetched} fetched; "
+        f"workers: {'shipped default' if workers else 'n/a'}; results in {path}"
+    )
+    pipesite.table(
+        [
+            ("crawl pages/s", f"{rate:.1f}", f"trafilatura alone {baseline:.1f}", ""),
+            ("ratio", f"{rate / baseline:.2f}", "", ">= 1.3"),
+            ("wall / CPU s", f"{run.wall_s:.1f} / {run.cpu_s:.1f}", "", ""),
+            (
+                "peak RSS max MB",
+                f"{run.rss_max_mb:.0f}",
+                f"{len(run.peak_rss_mb)} processes",
+                "< 300",
+            ),
+            ("peak RSS sum MB", f"{run.rss_total_mb:.0f}", "", "< 600"),
+            ("loop lag p99 ms", f"{lag['p99']:.1f}" if lag else "n/a (not reported)", "", "< 50"),
+        ]
+    )
     return 0
 
 

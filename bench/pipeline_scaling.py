@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pipesite
+
 from tests.support.webserver import serving
 
 
@@ -60,13 +61,29 @@ def main() -> int:
                 print(f"{name}: crawl failed\n{run.stderr_tail}")
                 return 1
             rate = fetched / run.wall_s
-            result[name] = {"fetched": fetched, "pages_per_s": rate, "run": run,
-                            "wall_ms_per_article": 1000 * run.wall_s / fetched,
-                            "cpu_ms_per_article": 1000 * run.cpu_s / fetched}
-            rows.append((f"{name} pages/s", f"{rate:.1f}",
-                         f"x{rate / (base_fetched / base.wall_s):.2f} of {base_name}", ""))
-            rows.append((f"{name} ms/article", f"{1000 * run.wall_s / fetched:.1f} wall, "
-                         f"{1000 * run.cpu_s / fetched:.1f} CPU", "", ""))
+            result[name] = {
+                "fetched": fetched,
+                "pages_per_s": rate,
+                "run": run,
+                "wall_ms_per_article": 1000 * run.wall_s / fetched,
+                "cpu_ms_per_article": 1000 * run.cpu_s / fetched,
+            }
+            rows.append(
+                (
+                    f"{name} pages/s",
+                    f"{rate:.1f}",
+                    f"x{rate / (base_fetched / base.wall_s):.2f} of {base_name}",
+                    "",
+                )
+            )
+            rows.append(
+                (
+                    f"{name} ms/article",
+                    f"{1000 * run.wall_s / fetched:.1f} wall, {1000 * run.cpu_s / fetched:.1f} CPU",
+                    "",
+                    "",
+                )
+            )
     if "workers" in result:
         rows.append(("workers", "n/a", "config has no [pipeline] workers", ""))
     path = pipesite.save("pipeline_scaling", result)

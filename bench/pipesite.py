@@ -76,14 +76,20 @@ def build_site(server: WebServer, pages: list[CorpusPage], variants: int) -> Sit
             )
         else:
             feeds[index % (FEEDS + 1)].append(
-                {"title": f"page {index}", "link": server.url(path), "pubDate": format_datetime(now)}
+                {
+                    "title": f"page {index}",
+                    "link": server.url(path),
+                    "pubDate": format_datetime(now),
+                }
             )
     sources: list[dict[str, Any]] = []
     for number, entries in enumerate(feeds):
         server.route(
             f"/feed{number}.xml", Reply(200, rss(entries), {"Content-Type": "application/rss+xml"})
         )
-        sources.append({"name": f"feed{number}", "kind": "feed", "url": server.url(f"/feed{number}.xml")})
+        sources.append(
+            {"name": f"feed{number}", "kind": "feed", "url": server.url(f"/feed{number}.xml")}
+        )
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
@@ -93,12 +99,17 @@ def build_site(server: WebServer, pages: list[CorpusPage], variants: int) -> Sit
     ).encode()
     server.route("/news-sitemap.xml", Reply(200, body, {"Content-Type": "application/xml"}))
     sources.append({"name": "sitemap", "kind": "sitemap", "url": server.url("/news-sitemap.xml")})
-    server.route("/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"}))
+    server.route(
+        "/robots.txt", Reply(200, b"User-agent: *\nAllow: /\n", {"Content-Type": "text/plain"})
+    )
     return Site(sources, paths, html)
 
 
 def bench_config(
-    folder: Path, sources: list[dict[str, Any]], *, database_url: str | None = None,
+    folder: Path,
+    sources: list[dict[str, Any]],
+    *,
+    database_url: str | None = None,
     workers: int | None = None,
 ) -> Path:
     """A config for the crawl: the shipped rules without channels, no start-up delay."""
@@ -122,7 +133,10 @@ def workers_supported(folder: Path) -> bool:
     config = bench_config(folder / "probe", [], workers=1)
     done = subprocess.run(
         [sys.executable, "-m", "newswatch", "--config", str(config), "rules", "check"],
-        capture_output=True, text=True, check=False, env={**os.environ, "CI": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "CI": "1"},
     )
     return done.returncode == 0
 
@@ -178,7 +192,10 @@ def run_tree(command: list[str], *, timeout_s: float, env: dict[str, str] | None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "CI": "1", **(env or {})},
     )
     peaks: dict[int, float] = {}
