@@ -4,9 +4,9 @@ Each peer gets a virtual environment of its own under .cache/bench-venvs/ (their
 bench/peers-requirements.txt; installed from the registry on first use) and is run the way its
 documentation recommends for a list of URLs: news-please's `NewsPlease.from_urls` (threads to
 fetch, a process pool to extract; no image downloads, they are off the loopback site),
-newspaper4k's `newspaper.mthreading.fetch_news` (its own thread pool). All fetch from the same
-loopback site (bench/pipesite.py, one URL per corpus page) as `newswatch crawl`, measured in
-the same run; peak RSS from /proc for every process of each tree, summed.
+newspaper4k's `newspaper.mthreading.fetch_news` (its own thread pool, no images either). All
+fetch from the same loopback site (bench/pipesite.py, one URL per corpus page) as `newswatch
+crawl`, measured in the same run; peak RSS from /proc for every process of each tree, summed.
 
 Run: `.venv/bin/python bench/peers.py [--variants N]` (or `make bench`).
 Goals: newswatch >= 5x news-please's pages/s, >= 2x newspaper4k's.
@@ -30,8 +30,15 @@ REQUIREMENTS = pipesite.ROOT / "bench" / "peers-requirements.txt"
 GOALS = {"news-please": 5.0, "newspaper4k": 2.0}
 
 # Run inside the peer's venv: argv[1] a JSON list of URLs, argv[2] where to write the count.
+# tldextract (both peers use it) would fetch the public suffix list from the internet on first
+# use; its bundled copy keeps them on the loopback site.
+OFFLINE = """
+import tldextract.tldextract
+tldextract.tldextract.TLD_EXTRACTOR = tldextract.tldextract.TLDExtract(suffix_list_urls=())
+"""
 RUNNERS = {
-    "news-please": """
+    "news-please": OFFLINE
+    + """
 import json, sys
 from newsplease import NewsPlease
 urls = json.load(open(sys.argv[1]))
@@ -40,11 +47,16 @@ articles = NewsPlease.from_urls(urls, request_args={"timeout": 30}, fetch_images
 ok = sum(1 for a in articles.values() if getattr(a, "maintext", None))
 json.dump({"ok": ok}, open(sys.argv[2], "w"))
 """,
-    "newspaper4k": """
+    "newspaper4k": OFFLINE
+    + """
 import json, sys
+from newspaper import Article, Config
 from newspaper.mthreading import fetch_news
 urls = json.load(open(sys.argv[1]))
-articles = fetch_news(urls, threads=4)
+# No images: they live on the publishers, off the loopback site.
+config = Config()
+config.fetch_images = False
+articles = fetch_news([Article(url, config=config) for url in urls], threads=4)
 ok = sum(1 for a in articles if getattr(a, "text", ""))
 json.dump({"ok": ok}, open(sys.argv[2], "w"))
 """,

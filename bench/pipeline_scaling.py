@@ -17,11 +17,12 @@ from typing import Any
 
 import pipesite
 
+from tests.support.corpora import CorpusPage
 from tests.support.webserver import serving
 
 
 def _crawl(
-    pages: list[pipesite.CorpusPage], variants: int, folder: Path, **config: Any
+    pages: list[CorpusPage], variants: int, folder: Path, **config: Any
 ) -> tuple[int, pipesite.Run]:
     # A fresh server each time: an archive that knows the pages would skip them.
     with serving() as server:
