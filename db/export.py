@@ -16,6 +16,7 @@ from typing import IO, Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from db.engine import reading
 from db.models import Alert, Article, Match, Source
 
 FIELDS = [
@@ -50,7 +51,7 @@ def _iso(value: Any) -> str | None:
 
 def iter_records(engine: Engine) -> Iterator[dict[str, Any]]:
     """Every article as an export record, oldest first, read in batches to bound memory."""
-    with Session(engine) as session:
+    with Session(reading(engine)) as session:
         sources = {s.id: s.name for s in session.exec(select(Source))}
         last_id = 0
         while True:
