@@ -24,9 +24,10 @@ logger = logging.getLogger(__name__)
 class Context:
     """What every subcommand gets: the path it was given and, once asked for, config and archive."""
 
-    def __init__(self, path: Path, log_level: str | None) -> None:
+    def __init__(self, path: Path, log_level: str | None, log_format: str | None = None) -> None:
         self.path = path
         self.log_level = log_level
+        self.log_format = log_format
         self._config: AppConfig | None = None
         self._archive: Engine | None = None
 
@@ -37,7 +38,10 @@ class Context:
                 self._config = load_config(self.path)
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
-            setup_logging(self.log_level or self._config.logging.level)
+            setup_logging(
+                self.log_level or self._config.logging.level,
+                self.log_format or self._config.logging.format,
+            )
         return self._config
 
     @property
@@ -66,11 +70,21 @@ pass_context = click.make_pass_decorator(Context)
     default=None,
     help="overrides [logging] level",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="overrides [logging] format: text lines, or one JSON object per line",
+)
 @click.version_option(package_name="newswatch")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None, log_level: str | None) -> None:
+def cli(
+    ctx: click.Context, config_file: Path | None, log_level: str | None, log_format: str | None
+) -> None:
     """Newswatch: collect news on a topic, tell new reporting from known, alert analysts."""
-    ctx.obj = Context(config_path(config_file), log_level.upper() if log_level else None)
+    ctx.obj = Context(
+        config_path(config_file), log_level.upper() if log_level else None, log_format
+    )
 
 
 def _import_seeds(context: Context) -> None:
@@ -97,7 +111,14 @@ def _service(context: Context) -> Service:
     config = context.config
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
     return Service(
-        context.archive, config.crawl, config.sources, config.ruleset(), config.alerts, config.dedup
+        context.archive,
+        config.crawl,
+        config.sources,
+        config.ruleset(),
+        config.alerts,
+        config.dedup,
+        config.scheduler.health,
+        config.database.irrelevant_text_days,
     )
 
 
@@ -112,7 +133,13 @@ def run(context: Context) -> None:
         _import_seeds(context)
     if not config.sources:
         logger.warning("no [[sources]] in %s: nothing to poll", context.path)
-    run_daemon(_service(context), config.sources, config.crawl, config.scheduler)
+    run_daemon(
+        _service(context),
+        config.sources,
+        config.crawl,
+        config.scheduler,
+        lambda: reloaded(context),
+    )
 
 
 @cli.command()

@@ -1,0 +1,1 @@
+"""The CLI's commands, one module each; newswatch/cli.py registers them."""
