@@ -1,6 +1,6 @@
 """Running one query or rule over the archive, sending nothing: `search` and `rules test`.
 
-Candidates come from the FTS5 index where the query allows a prefilter (alerts.prefilter),
+Candidates come from the FTS5 index where the query allows a prefilter (alerts.rules.prefilter),
 otherwise from every article (PostgreSQL, or a query such as `lang:de AND NOT x`); the query
 is then evaluated in Python on each candidate exactly as the daemon would.
 """
@@ -16,8 +16,8 @@ from sqlalchemy import Engine, and_, or_
 from sqlmodel import Session, col, select
 
 from alerts.novelty import novelty_match
-from alerts.prefilter import fts_prefilter
-from alerts.rules import CompiledRule, RuleMatch, RuleSet
+from alerts.rules.prefilter import fts_prefilter
+from alerts.rules.ruleset import CompiledRule, RuleMatch, RuleSet
 from db.models import Article, Source
 from db.search import fts_candidates
 

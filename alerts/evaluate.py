@@ -16,10 +16,10 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from alerts.config import RuleConfig
-from alerts.enqueue import enqueue, story_alert
+from alerts.delivery.enqueue import enqueue, story_alert
 from alerts.novelty import novelty_match
-from alerts.rules import Analysis, RuleMatch, RuleSet
+from alerts.rules.config import RuleConfig
+from alerts.rules.ruleset import Analysis, RuleMatch, RuleSet
 from alerts.snippet import make_snippet
 from db.models import Alert, Article, ArticleEntity, Match, Source, utcnow
 

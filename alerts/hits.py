@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any
+from typing import Any, Literal
 
-from alerts.query import FieldName
+# The two text fields of an article that a rule can read.
+FieldName = Literal["title", "text"]
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, which made

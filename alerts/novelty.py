@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from alerts.rules import Analysis, RuleMatch, explain
+from alerts.rules.ruleset import Analysis, RuleMatch, explain
 from db.models import Article, ArticleEntity
 
 

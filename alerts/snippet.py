@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from alerts.rules import Hit
+from alerts.hits import Hit
 
 ELLIPSIS = "…"
 _SPACE = re.compile(r"\s+")

@@ -80,8 +80,8 @@ def main() -> int:
     args = parser.parse_args()
     count = args.sources
 
-    from alerts.config import AlertsConfig
-    from alerts.rules import RuleSet
+    from alerts.delivery.config import AlertsConfig
+    from alerts.rules.ruleset import RuleSet
     from db.engine import open_archive
     from db.store import sync_sources
     from newswatch.logs import setup_logging

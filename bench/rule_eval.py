@@ -41,9 +41,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alerts.config import RuleConfig  # noqa: E402
-from alerts.rules import RuleSet  # noqa: E402
-from alerts.tokens import index_words  # noqa: E402
+from alerts.rules.config import RuleConfig  # noqa: E402
+from alerts.rules.ruleset import RuleSet  # noqa: E402
+from alerts.rules.tokens import index_words  # noqa: E402
 from newswatch.config import load_config  # noqa: E402
 
 COUNTS = (10, 100, 1_000, 10_000)

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 
-from alerts.config import AlertsConfig, EntityConfig, GroupDefinition, RuleConfig
-from alerts.rules import RuleError, RuleSet
+from alerts.delivery.config import AlertsConfig
+from alerts.rules.config import EntityConfig, GroupDefinition, RuleConfig
+from alerts.rules.ruleset import RuleError, RuleSet
 from db.config import DatabaseConfig, DedupConfig
 from scheduler.config import SchedulerConfig
 from spiders.config import CrawlConfig, SourceConfig

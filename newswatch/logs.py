@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.secrets import RedactSecrets
+from alerts.delivery.secrets import RedactSecrets
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -33,7 +33,7 @@ _QUIET = {
     "alembic": logging.WARNING,
     # Each failed delivery is reported once, by the outbox; the clients' own lines repeat it.
     "apprise": logging.CRITICAL,
-    "alerts.channels.slack.sdk": logging.CRITICAL,
+    "alerts.delivery.channels.slack.sdk": logging.CRITICAL,
 }
 
 

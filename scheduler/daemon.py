@@ -19,8 +19,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
-from alerts.config import AlertsConfig
-from alerts.rules import RuleSet
+from alerts.delivery.config import AlertsConfig
+from alerts.rules.ruleset import RuleSet
 from scheduler.config import SchedulerConfig
 from scheduler.jobs import PollJobs, poll_job_id
 from scheduler.metrics import HealthServer, start_health_server

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import Engine
 
-from alerts.channels.base import Channel, DeliveryError, notice
+from alerts.delivery.channels.base import Channel, DeliveryError, notice
 from db.polls import drop_issue, mark_notified, open_issues
 
 logger = logging.getLogger(__name__)

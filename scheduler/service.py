@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from alerts.channels import Channel, build_channels
-from alerts.config import AlertsConfig
+from alerts.delivery.channels import Channel, build_channels
+from alerts.delivery.config import AlertsConfig
+from alerts.delivery.outbox import DispatchReport, dispatch_due
 from alerts.evaluate import EvaluationReport, evaluate_pending
-from alerts.outbox import DispatchReport, dispatch_due
-from alerts.rules import RuleSet
+from alerts.rules.ruleset import RuleSet
 from db.config import DedupConfig
 from db.maintenance import maintain
 from db.polls import PollRecord, add_poll_event

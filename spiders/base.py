@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import urljoin
@@ -27,7 +28,6 @@ from spiders.config import CrawlConfig, SourceConfig
 from spiders.encoding import UndecodablePage, decode_page
 from spiders.extract import EntryHint
 from spiders.failures import describe_failure, failed_url
-from spiders.items import PageItem
 from spiders.outcome import PollOutcome
 from spiders.urls import canonical_url, is_http_url
 
@@ -35,6 +35,7 @@ __all__ = [
     "HTML_TYPES",
     "POLL_META",
     "ArticleLink",
+    "PageItem",
     "SourcePoll",
     "absolute_url",
     "content_type",
@@ -64,6 +65,19 @@ class ArticleLink(NamedTuple):
     url: str
     hint: EntryHint
     dated: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageItem:
+    """The item a poll yields for each downloaded article page."""
+
+    source: str
+    url: str  # canonical URL: the archive's identity of the page
+    fetched_url: str  # where the page was read, after redirects
+    body: bytes
+    poll: SourcePoll  # the poll that found it: its outcome counts the result
+    hint: EntryHint | None = None
+    lang_hint: str | None = None
 
 
 class SourcePoll:

@@ -10,8 +10,8 @@ from scrapy.exceptions import DropItem
 
 from db.draft import ArticleDraft
 from db.store import record_rejected, store_article
+from spiders.base import PageItem
 from spiders.extract import ExtractionError, extract
-from spiders.items import PageItem
 
 logger = logging.getLogger(__name__)
 

@@ -1,1 +1,1 @@
-"""The CLI's commands, one module each; newswatch/cli.py registers them."""
+"""One module per command or command group; `newswatch.cli` registers each of them."""

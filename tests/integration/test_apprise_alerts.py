@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import Engine
 
-from alerts.channels import build_channels
-from alerts.config import AlertsConfig, AppriseChannelConfig
-from alerts.outbox import dispatch_due
+from alerts.delivery.channels import build_channels
+from alerts.delivery.config import AlertsConfig, AppriseChannelConfig
+from alerts.delivery.outbox import dispatch_due
 from tests.support.receiver import JSON_HOOK, Answer, Receiver
 from tests.support.stories import deliveries, evaluate, store, stories
 

@@ -10,9 +10,9 @@ from email.message import EmailMessage
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from alerts.channels import build_channels
-from alerts.config import AlertsConfig, EmailChannelConfig, SlackChannelConfig
-from alerts.outbox import DispatchReport, dispatch_due
+from alerts.delivery.channels import build_channels
+from alerts.delivery.config import AlertsConfig, EmailChannelConfig, SlackChannelConfig
+from alerts.delivery.outbox import DispatchReport, dispatch_due
 from db.models import Digest
 from tests.support.receiver import WEBHOOK, Receiver
 from tests.support.smtp import Inbox, SmtpServer, free_port

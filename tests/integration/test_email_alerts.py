@@ -21,11 +21,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from alerts.channels import DeliveryError, EmailChannel, OutgoingAlert, build_channels
-from alerts.config import AlertsConfig, EmailChannelConfig, RuleConfig
+from alerts.delivery.channels import DeliveryError, EmailChannel, OutgoingAlert, build_channels
+from alerts.delivery.config import AlertsConfig, EmailChannelConfig
+from alerts.delivery.outbox import LEASE, backoff, dispatch_due
+from alerts.delivery.render import RenderedAlert
 from alerts.evaluate import evaluate_pending
-from alerts.outbox import LEASE, backoff, dispatch_due
-from alerts.render import RenderedAlert
+from alerts.rules.config import RuleConfig
 from db.draft import ArticleDraft
 from db.models import Alert, Article, Delivery, Match, utcnow
 from db.store import store_article, sync_sources
@@ -275,7 +276,7 @@ def test_permanent_refusal_fails_without_retry(
     smtp.inbox.rcpt_reply = "550 5.1.1 mailbox unavailable"
     cfg = _mail_config(smtp.port)
 
-    with caplog.at_level(logging.ERROR, logger="alerts.outbox"):
+    with caplog.at_level(logging.ERROR, logger="alerts.delivery.outbox"):
         report = dispatch_due(archive, build_channels(cfg), cfg, now=now)
     # The alert and its follow-up: each fails once, is logged once, and is not retried.
     assert (report.sent, report.retried, report.failed) == (0, 0, 2)

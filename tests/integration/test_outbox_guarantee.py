@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from alerts.channels import build_channels
-from alerts.config import AlertsConfig, SlackChannelConfig
-from alerts.outbox import LEASE, dispatch_due
+from alerts.delivery.channels import build_channels
+from alerts.delivery.config import AlertsConfig, SlackChannelConfig
+from alerts.delivery.outbox import LEASE, dispatch_due
 from db.engine import open_archive
 from db.models import utcnow
 from tests.support.cli import command, env

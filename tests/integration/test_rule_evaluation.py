@@ -8,13 +8,14 @@ import datetime as dt
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from alerts.config import EntityConfig, RuleConfig
 from alerts.evaluate import evaluate_pending
-from alerts.rules import Hit, RuleSet
+from alerts.hits import Hit
+from alerts.rules.config import EntityConfig, RuleConfig
+from alerts.rules.ruleset import RuleSet
 from db.draft import ArticleDraft
 from db.models import Alert, Article, ArticleEntity, Match
 from db.store import store_article, sync_sources
-from newswatch.show import render_article
+from newswatch.commands.show import render_article
 
 GROUPS = {
     "china": ["China", "Chinese", "Beijing"],

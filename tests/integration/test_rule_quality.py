@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.rules import RuleSet
+from alerts.rules.ruleset import RuleSet
 from newswatch.config import load_config
 from tests.support.corpora import corpora_dir, iter_aeb, iter_fundus
 

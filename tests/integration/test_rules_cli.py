@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
 from alerts.archive_search import run_rule
-from alerts.config import EntityConfig, RuleConfig
-from alerts.rules import RuleSet
+from alerts.rules.config import EntityConfig, RuleConfig
+from alerts.rules.ruleset import RuleSet
 from db.models import Delivery, Match
 from db.seeds import import_seeds
 from newswatch.config import load_config

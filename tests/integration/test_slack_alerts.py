@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from alerts.channels import build_channels
-from alerts.config import AlertsConfig, SlackChannelConfig
-from alerts.outbox import dispatch_due
-from alerts.secrets import RedactSecrets
+from alerts.delivery.channels import build_channels
+from alerts.delivery.config import AlertsConfig, SlackChannelConfig
+from alerts.delivery.outbox import dispatch_due
+from alerts.delivery.secrets import RedactSecrets
 from tests.support.receiver import API, WEBHOOK, Answer, Receiver
 from tests.support.smtp import free_port
 from tests.support.stories import deliveries, evaluate, store, stories

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from alerts.config import RuleConfig
 from alerts.evaluate import evaluate_pending
-from alerts.rules import RuleSet
+from alerts.rules.config import RuleConfig
+from alerts.rules.ruleset import RuleSet
 from db.draft import ArticleDraft
 from db.engine import make_engine, reading
 from db.export import write_jsonl

@@ -11,8 +11,8 @@ import datetime as dt
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from alerts.config import RuleConfig
 from alerts.evaluate import evaluate_pending
+from alerts.rules.config import RuleConfig
 from db.config import DedupConfig
 from db.draft import ArticleDraft
 from db.models import Article, Delivery

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.channels.slack_blocks import alert_blocks, digest_blocks, escape
-from alerts.digest_render import DigestGroup
-from alerts.render import AlertFacts
-from alerts.secrets import RedactSecrets, mask_url, redact, register
+from alerts.delivery.channels.slack_blocks import alert_blocks, digest_blocks, escape
+from alerts.delivery.digest_render import DigestGroup
+from alerts.delivery.render import AlertFacts
+from alerts.delivery.secrets import RedactSecrets, mask_url, redact, register
 from alerts.snippet import Snippet
 from newswatch.config import ConfigError, parse_config
 

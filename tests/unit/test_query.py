@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.config import RuleConfig
-from alerts.query import (
+from alerts.rules.config import RuleConfig
+from alerts.rules.query import (
     And,
     EntityRef,
     Lang,
@@ -20,7 +20,7 @@ from alerts.query import (
     Term,
     parse_query,
 )
-from alerts.rules import RuleError, RuleSet
+from alerts.rules.ruleset import RuleError, RuleSet
 
 
 def _words(node: object) -> object:

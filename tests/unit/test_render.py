@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.config import RuleConfig
-from alerts.render import AlertFacts, render_alert, render_subject
-from alerts.rules import Hit, RuleSet
+from alerts.delivery.render import AlertFacts, render_alert, render_subject
+from alerts.hits import Hit
+from alerts.rules.config import RuleConfig
+from alerts.rules.ruleset import RuleSet
 from alerts.snippet import ELLIPSIS, make_snippet
 from db.models import Article, Match
 

@@ -8,16 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.config import EntityConfig, RuleConfig
-from alerts.rules import (
+from alerts.hits import Hit
+from alerts.rules.config import EntityConfig, RuleConfig
+from alerts.rules.folding import fold
+from alerts.rules.ruleset import (
     MAX_HITS_PER_TERM,
-    Hit,
     RuleError,
     RuleSet,
     compile_term,
     tokenise,
 )
-from db.text import fold
 
 
 def _rule(query: str, **kw: Any) -> RuleConfig:

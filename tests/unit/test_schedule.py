@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from alerts.schedule import next_slot
+from alerts.delivery.schedule import next_slot
 
 
 def test_hourly_is_the_next_top_of_the_hour() -> None:

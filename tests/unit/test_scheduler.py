@@ -9,8 +9,8 @@ from pathlib import Path
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts.config import AlertsConfig
-from alerts.rules import RuleSet
+from alerts.delivery.config import AlertsConfig
+from alerts.rules.ruleset import RuleSet
 from db.engine import open_archive
 from db.store import get_source, record_poll, sync_sources
 from scheduler.config import SchedulerConfig

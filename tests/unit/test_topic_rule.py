@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from alerts.render import AlertFacts, render_text
-from alerts.rules import RuleSet
+from alerts.delivery.render import AlertFacts, render_text
+from alerts.rules.ruleset import RuleSet
 from alerts.snippet import make_snippet
 from newswatch.config import load_config
 

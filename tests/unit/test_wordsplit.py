@@ -1,11 +1,15 @@
-"""The array splitter (alerts.wordsplit) gives exactly the words and offsets of the pattern."""
+"""The array splitter (alerts.rules.wordsplit) gives exactly the words and offsets of the regex."""
 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from alerts import wordsplit
-from alerts.tokens import index_words, split_by_pattern
+from alerts.rules import wordsplit
+from alerts.rules.folding import fold
+from alerts.rules.tokens import index_words, split_by_pattern
+from db.text import fold as archive_fold
 from tests.support.corpora import corpora_dir, iter_aeb, iter_fundus
 
 # Texts of the kind the sources publish, and the characters that fold unevenly.
@@ -68,3 +72,9 @@ def test_real_pages_split_alike() -> None:
                 assert found == split_by_pattern(text), page.key
     # Most real pages are for the arrays (the rest: CJK, decomposed accents, emoji).
     assert taken >= len(pages)
+
+
+@given(st.text())
+def test_matching_folds_as_the_archive_does(text: str) -> None:
+    """Matching's own `fold` (kept apart from `db`) reads every text as the archive's does."""
+    assert fold(text) == archive_fold(text)

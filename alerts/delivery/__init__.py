@@ -1,0 +1,1 @@
+"""Alert delivery: the outbox, digests, rendering and the channels (email, Slack, Apprise)."""

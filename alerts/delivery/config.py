@@ -1,0 +1,53 @@
+"""The delivery section of config.toml: `[alerts]` and its `[alerts.channels.NAME]` tables."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from alerts.delivery.channel_config import (
+    AppriseChannelConfig,
+    ChannelConfig,
+    EmailChannelConfig,
+    SlackChannelConfig,
+)
+
+__all__ = [
+    "AlertsConfig",
+    "AppriseChannelConfig",
+    "ChannelConfig",
+    "EmailChannelConfig",
+    "SlackChannelConfig",
+]
+
+
+class AlertsConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    retry_base_seconds: float = Field(default=60.0, gt=0)
+    retry_max_seconds: float = Field(default=3600.0, gt=0)
+    snippet_chars: int = Field(default=240, ge=40)
+    max_attempts: int = Field(
+        default=12, ge=1, description="a delivery that failed this often is marked failed"
+    )
+    timezone: str = Field(default="UTC", description="time zone of `daily at HH:MM` digests")
+    operator_channel: str | None = Field(
+        default=None, description="channel told when a delivery fails for good"
+    )
+    channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _operator_known(self) -> AlertsConfig:
+        if self.operator_channel is not None and self.operator_channel not in self.channels:
+            raise ValueError(f"operator_channel: unknown channel {self.operator_channel!r}")
+        return self
