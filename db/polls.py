@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Engine, delete, func
@@ -41,7 +41,7 @@ def add_poll_event(
     """Keep this poll, and only the last POLL_EVENTS_KEPT of the source (one transaction)."""
     with Session(engine) as session:
         source_id = _source_id(session, name)
-        session.add(PollEvent(source_id=source_id, at=at or utcnow(), **record.__dict__))
+        session.add(PollEvent(source_id=source_id, at=at or utcnow(), **asdict(record)))
         session.flush()
         keep = (
             select(PollEvent.id)

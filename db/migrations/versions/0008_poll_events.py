@@ -1,7 +1,7 @@
 """poll events (the last polls of each source) and source health issues
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0004
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
