@@ -57,7 +57,8 @@ def _on_job_event(event: JobExecutionEvent) -> None:
             "job %s failed: %s",
             event.job_id,
             event.exception,
-            exc_info=(type(event.exception), event.exception, event.traceback),
+            # APScheduler 3 gives the traceback as text; the exception carries the real one.
+            exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
         )
 
 
@@ -223,6 +224,7 @@ def run_daemon(
 
     def stop() -> Any:
         logger.info("stopping: no new polls; ending crawls under way")
+        service.stopping = True
         scheduler.shutdown(wait=False)
         for server in http:
             server.stop()

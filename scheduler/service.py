@@ -65,6 +65,8 @@ class Service:
         self.metrics = Metrics()
         self.health = SourceHealth(archive, health or HealthConfig())
         self.retention_days = retention_days
+        # Set when the daemon begins to stop: a poll cancelled under way is then no error.
+        self.stopping = False
         # Evaluation and dispatch touch the database and SMTP servers: one at a time, off the
         # reactor thread, so a slow mail server never stalls the crawls.
         self._alerting = asyncio.Lock()
@@ -79,7 +81,15 @@ class Service:
     async def _poll(self, name: str) -> PollOutcome:
         source = self.sources[name]
         started = time.monotonic()
-        outcome = await self.worker.poll(source)
+        try:
+            outcome = await self.worker.poll(source)
+        except asyncio.CancelledError:
+            if not (self.stopping or self.worker.stopping):
+                raise
+            # The crawler was stopped under this poll: what it had stored is kept, the rest
+            # (the entries not yet archived) is fetched by the next poll, as after a crash.
+            logger.info("source %s: poll cut short by shutdown", name)
+            return PollOutcome(name, error="interrupted by shutdown", interrupted=True)
         seconds = time.monotonic() - started
         if outcome.interrupted:
             return outcome

@@ -101,13 +101,13 @@ def _due(engine: Engine, now: datetime, after: int) -> list[tuple[int, str]]:
     return [(delivery_id, channel) for delivery_id, channel in rows if delivery_id is not None]
 
 
-def _claim(engine: Engine, delivery_id: int, now: datetime) -> int | None:
+def _claim(engine: Engine, delivery_id: int, now: datetime, lease: timedelta = LEASE) -> int | None:
     """Take the delivery for this dispatcher; its attempts so far, or None if taken already."""
     with Session(engine) as session:
         result = session.exec(
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, col(Delivery.status) == "pending")
-            .values(status="sending", next_attempt_at=now + LEASE)
+            .values(status="sending", next_attempt_at=now + lease)
         )
         if result.rowcount != 1:
             session.rollback()
@@ -239,7 +239,7 @@ class Dispatcher:
     def one(self, delivery_id: int, channel_name: str) -> None:
         if channel_name in self.resting or self.held.get(channel_name, self.clock()) > self.clock():
             return
-        attempts = _claim(self.engine, delivery_id, self.clock())
+        attempts = _claim(self.engine, delivery_id, self.clock(), self.cfg.lease)
         if attempts is None:
             return  # another dispatcher has it
         channel = self.channels.get(channel_name)
@@ -351,7 +351,7 @@ class Dispatcher:
             self.channels,
             self.cfg,
             self.clock,
-            lambda: self.clock() + LEASE,
+            lambda: self.clock() + self.cfg.lease,
             self.retry_at,
             self.report_permanent,
         )
