@@ -68,22 +68,21 @@ def optimize(engine: Engine) -> tuple[bool, bool]:
     """Refresh the planner's statistics and give back space when much is free: (analyzed,
     vacuumed). SQLite: ANALYZE, VACUUM past VACUUM_FREE_SHARE; PostgreSQL: VACUUM ANALYZE."""
     if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
-            pages = conn.execute(text("PRAGMA page_count")).scalar_one()
-            free = conn.execute(text("PRAGMA freelist_count")).scalar_one()
-            conn.commit()
-        vacuum = bool(pages) and free / pages >= VACUUM_FREE_SHARE
-        if vacuum:
-            raw = engine.raw_connection()
-            try:
-                raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
-            finally:
-                raw.close()
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.commit()
+        # Outside any transaction (the driver's connection is in autocommit): VACUUM and a
+        # checkpoint cannot run inside one.
+        raw = engine.raw_connection()
+        try:
+            sqlite = raw.driver_connection
+            assert isinstance(sqlite, sqlite3.Connection)
+            sqlite.execute("ANALYZE")
+            pages = sqlite.execute("PRAGMA page_count").fetchone()[0]
+            free = sqlite.execute("PRAGMA freelist_count").fetchone()[0]
+            vacuum = bool(pages) and free / pages >= VACUUM_FREE_SHARE
+            if vacuum:
+                sqlite.execute("VACUUM")
+            sqlite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
         return True, vacuum
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM (ANALYZE)"))
