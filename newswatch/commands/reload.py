@@ -36,8 +36,9 @@ def reloaded(context: Context) -> Reloaded:
 @click.command()
 @pass_context
 def reload(context: Context) -> None:
-    """Make the running daemon re-read sources, rules and channels (SIGHUP); a config that
-    does not validate is refused and the daemon keeps the one it runs with."""
+    """Make the running daemon re-read sources, rules and channels (SIGHUP). The file is
+    checked first: one that does not validate is refused (exit 1, the reasons printed) and
+    the daemon keeps the config it runs with."""
     config = context.config
     pid = PidFile(config.scheduler.pid_file).running()
     if pid is None:
