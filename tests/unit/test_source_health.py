@@ -12,8 +12,12 @@ from scheduler.health import failure_kind, failure_score, rate_verdict, yield_dr
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def _event(outcome: str = "ok", failure: str | None = None, **counts: int) -> PollEvent:
-    return PollEvent(source_id=1, at=NOW, outcome=outcome, failure=failure, **counts)
+def _event(
+    outcome: str = "ok", failure: str | None = None, fetched: int = 0, new: int = 0
+) -> PollEvent:
+    return PollEvent(
+        source_id=1, at=NOW, outcome=outcome, failure=failure, fetched=fetched, new=new
+    )
 
 
 @pytest.mark.parametrize(
