@@ -63,11 +63,14 @@ def _feeds(server: WebServer, sources: int, minutes: float) -> None:
         server.route(f"/s{feed}.xml", route)
 
 
-def _rss_kb(pid: int) -> int:
+def _status(pid: int) -> dict[str, int]:
+    """VmRSS, RssAnon, RssFile (kB) and Threads of the process."""
+    found = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "RssAnon", "RssFile", "Threads"):
+            found[key] = int(value.split()[0])
+    return found
 
 
 def _fds(pid: int) -> int:
@@ -115,6 +118,7 @@ def main() -> None:
             )
             daemon = start_daemon(config, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             samples: list[tuple[float, int, int]] = []
+            details: list[dict[str, int]] = []
             began = time.monotonic()
             try:
                 while time.monotonic() - began < args.minutes * 60:
@@ -122,7 +126,9 @@ def main() -> None:
                     elapsed = time.monotonic() - began
                     if daemon.poll() is not None:
                         raise SystemExit(f"the daemon ended (exit {daemon.returncode})")
-                    samples.append((elapsed, _rss_kb(daemon.pid), _fds(daemon.pid)))
+                    status = _status(daemon.pid)
+                    details.append(status)
+                    samples.append((elapsed, status["VmRSS"], _fds(daemon.pid)))
                 polls = _metric(port, "newswatch_polls_total")
                 articles = _metric(port, 'newswatch_articles_total{verdict="new"}')
             finally:
