@@ -1,4 +1,4 @@
-"""Evaluation of new articles: rules matched, relevance set, alerts put in the outbox.
+"""Evaluation of new articles: rules matched, relevance set, one alert per article in the outbox.
 
 Each article is settled in its own transaction: its matches, its alerts and their deliveries,
 and `evaluated_at`. A crash loses nothing (the article is still pending) and one bad article
@@ -16,11 +16,12 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from alerts.delivery.enqueue import enqueue, story_alert
+from alerts.delivery.enqueue import enqueue
 from alerts.novelty import novelty_match
 from alerts.rules.config import RuleConfig
 from alerts.rules.ruleset import Analysis, RuleMatch, RuleSet
 from alerts.snippet import make_snippet
+from alerts.story import by_severity, decide, known_story
 from db.models import Alert, Article, ArticleEntity, Match, Source, utcnow
 
 logger = logging.getLogger(__name__)
@@ -73,11 +74,18 @@ def _pending_batch(engine: Engine, after: int) -> list[_Pending]:
         ]
 
 
-def _may_alert(session: Session, article: _Pending, match: RuleMatch, relevant: bool) -> bool:
+def _why_not(article: _Pending, match: RuleMatch, relevant: bool) -> str | None:
+    """Why `match` raises no alert for this article, or None when it may."""
     rule = match.rule
-    if not rule.channels or article.seed is not None or article.duplicate_of is not None:
-        return False
-    return not (rule.require_topic and not relevant)
+    if not rule.channels:
+        return f"rule {rule.name} has no channels"
+    if article.seed is not None:
+        return "a seed: the team has read it"
+    if article.duplicate_of is not None:
+        return f"a copy of article {article.duplicate_of}"
+    if rule.require_topic and not relevant:
+        return f"rule {rule.name} needs the topic and the article is off it"
+    return None
 
 
 def _save_match(session: Session, article: _Pending, match: RuleMatch, snippet_chars: int) -> Match:
@@ -140,6 +148,48 @@ def _novel(
     return kept
 
 
+def _set_reason(session: Session, article_id: int, reason: str) -> None:
+    session.exec(update(Article).where(col(Article.id) == article_id).values(alert_reason=reason))
+
+
+def _raise(
+    session: Session,
+    article: _Pending,
+    fired: list[RuleMatch],
+    analysis: Analysis,
+    rows: dict[str, Match],
+    now: datetime,
+) -> int:
+    """The article's one alert, naming every rule in `fired`, and its deliveries; 1 if it is
+    a new alert (a `new` or an `update`), 0 for a follow-up of a known story."""
+    if session.exec(select(Alert.id).where(Alert.article_id == article.id)).first() is not None:
+        return 0  # evaluated again (an edited seed, a retried pass): it has its alert
+    story = known_story(session, article.id, article.story_id or article.id)
+    decision = decide(story, fired, [entity.name for entity in analysis.entities])
+    lead = rows[fired[0].rule.name]
+    assert lead.id is not None
+    alert = Alert(
+        match_id=lead.id,
+        article_id=article.id,
+        rule=fired[0].rule.name,
+        severity=fired[0].rule.severity,
+        kind=decision.kind,
+        rules=[{"rule": m.rule.name, "severity": m.rule.severity} for m in fired],
+        created_at=now,
+    )
+    session.add(alert)
+    session.flush()
+    assert alert.id is not None
+    channels = [channel for m in fired for channel in m.rule.channels]
+    enqueue(session, alert.id, article.id, channels, now)
+    _set_reason(session, article.id, decision.reason)
+    rules = ", ".join(m.rule.name for m in fired)
+    what = "follow-up" if decision.kind == "followup" else "alert"
+    logger.info("%s: rule %s on article %d: %s", what, rules, article.id, article.title)
+    logger.debug("article %d: %s", article.id, decision.reason)
+    return int(decision.kind != "followup")
+
+
 def _settle(
     session: Session,
     article: _Pending,
@@ -159,30 +209,19 @@ def _settle(
     _save_entities(session, article.id, analysis)
     matches = _novel(session, article, analysis, now)
     _drop_stale_matches(session, article.id, {match.rule.name for match in matches})
+    rows = {
+        match.rule.name: _save_match(session, article, match, snippet_chars) for match in matches
+    }
+    fired = by_severity([m for m in matches if _why_not(article, m, relevant) is None])
     alerts = 0
-    for match in matches:
-        row = _save_match(session, article, match, snippet_chars)
-        if not _may_alert(session, article, match, relevant):
-            continue
-        earlier = story_alert(session, match.rule.name, article.story_id or article.id)
-        if earlier is not None:
-            # One alert per story and rule: a later article is folded into it as a follow-up.
-            enqueue(session, earlier, article.id, match.rule.channels, now)
-            continue
-        assert row.id is not None
-        alert = Alert(
-            match_id=row.id,
-            article_id=article.id,
-            rule=match.rule.name,
-            severity=match.rule.severity,
-            created_at=now,
+    if fired:
+        alerts = _raise(session, article, fired, analysis, rows, now)
+    else:
+        reasons = [why for m in matches if (why := _why_not(article, m, relevant)) is not None]
+        reason = "; ".join(dict.fromkeys(reasons)) or "no rule that alerts matched"
+        session.exec(
+            update(Article).where(col(Article.id) == article.id).values(alert_reason=reason)
         )
-        session.add(alert)
-        session.flush()
-        assert alert.id is not None
-        enqueue(session, alert.id, article.id, match.rule.channels, now)
-        alerts += 1
-        logger.info("alert: rule %s on article %d: %s", match.rule.name, article.id, article.title)
     return _Outcome(relevant, len(matches), alerts)
 
 
@@ -194,12 +233,14 @@ def evaluate_pending(
 ) -> EvaluationReport:
     """Run the rules over every article not evaluated yet, oldest first.
 
-    `relevant` is set when a topic rule matches; every matching rule is recorded as a Match;
-    a rule with channels raises an alert (with one outbox delivery per channel) unless the
-    article is a seed or a duplicate, the rule requires the topic and the article is off it,
-    or another article of the same story has already raised that rule's alert. The watchlisted
-    entities each article names are stored with it; a novelty rule matches only where one of
-    them is new to the relevant coverage (alerts.novelty).
+    `relevant` is set when a topic rule matches; every matching rule is recorded as a Match.
+    The rules with channels that matched (unless the article is a seed or a duplicate, or a
+    rule requires the topic and the article is off it) make one alert for the article, with
+    one outbox delivery per channel naming all of them; whether it is a new alert, an update
+    of a known story or a follow-up is decided by alerts.story, and `alert_reason` says why
+    the article did or did not alert. The watchlisted entities each article names are stored
+    with it; a novelty rule matches only where one of them is new to the relevant coverage
+    (alerts.novelty).
     """
     ruleset = rules if isinstance(rules, RuleSet) else RuleSet(rules)
     evaluated = relevant = matched = alerted = failed = 0

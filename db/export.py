@@ -1,8 +1,10 @@
 """Export of the archive, one record per article, in the field contract other tools rely on.
 
 Fields (stable): id, url, title, lang, published, source, seed, duplicate_of, dup_method,
-story, relevant, rules, alerted; then extras: author, site_name, dup_score, fetched_url,
-collected, text.
+story, relevant, rules, alerted; then extras: alert_kind (new | update | followup | legacy),
+alert_reason (why the article did or did not alert), author, site_name, keywords, dup_score,
+fetched_url, collected, text. `alerted` is true for an alert of its own (a new story, or an
+update of a known one), not for a follow-up of a story the analysts already have.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from db.engine import reading
-from db.models import Alert, Article, Match, Source
+from db.models import ALERTING_KINDS, Alert, Article, Match, Source
 
 FIELDS = [
     "id",
@@ -33,6 +35,8 @@ FIELDS = [
     "relevant",
     "rules",
     "alerted",
+    "alert_kind",
+    "alert_reason",
     "author",
     "site_name",
     "keywords",
@@ -71,9 +75,13 @@ def iter_records(engine: Engine) -> Iterator[dict[str, Any]]:
                 .order_by(col(Match.id))
             ):
                 rules[article_id].append(rule)
-            alerted = set(
-                session.exec(select(Alert.article_id).where(col(Alert.article_id).in_(ids)))
-            )
+            kinds: dict[int, str] = {}
+            for article_id, kind in session.exec(
+                select(Alert.article_id, Alert.kind)
+                .where(col(Alert.article_id).in_(ids))
+                .order_by(col(Alert.id))
+            ):
+                kinds.setdefault(article_id, kind)
             for a in batch:
                 assert a.id is not None
                 yield {
@@ -89,7 +97,9 @@ def iter_records(engine: Engine) -> Iterator[dict[str, Any]]:
                     "story": a.story_id,
                     "relevant": a.relevant,
                     "rules": rules.get(a.id, []),
-                    "alerted": a.id in alerted,
+                    "alerted": kinds.get(a.id) in ALERTING_KINDS,
+                    "alert_kind": kinds.get(a.id),
+                    "alert_reason": a.alert_reason,
                     "author": a.author,
                     "site_name": a.site_name,
                     "keywords": a.keywords or [],

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -97,6 +98,8 @@ class Article(SQLModel, table=True):
     # The id of the story's first article; an article that repeats no other starts its own.
     story_id: int | None = Field(default=None, index=True)
     relevant: bool = False
+    # Why the rules did or did not alert the analysts (set with `evaluated_at`).
+    alert_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Set once the rules have looked at the article; NULL marks work still to do.
     evaluated_at: datetime | None = _ts()
     created_at: datetime = Field(
@@ -142,14 +145,41 @@ class ArticleEntity(SQLModel, table=True):
     )
 
 
+# What an alert is to the analysts (see alerts.evaluate):
+#   new       the first report of a story: a message of its own
+#   update    a known story's article that brings something new: a message in its thread
+#   followup  a known story's article that brings nothing new: a digest line, a thread
+#             reply or nothing, as each channel's `followups` says; not a new alert
+#   legacy    written before alerts were one per article (one per story and rule)
+ALERT_KINDS = ("new", "update", "followup", "legacy")
+ALERTING_KINDS = ("new", "update", "legacy")
+
+
 class Alert(SQLModel, table=True):
+    """What the analysts are told about one article: one message per channel, naming every
+    rule that fired (`rules`, highest severity first; `rule` and `match_id` are the first)."""
+
     id: int | None = Field(default=None, primary_key=True)
     match_id: int = Field(foreign_key="match.id", unique=True)
     article_id: int = Field(foreign_key="article.id", index=True)
     rule: str
     severity: str = "info"
+    kind: str = Field(default="new", sa_column_kwargs={"server_default": "legacy"})
+    # [{"rule": name, "severity": severity}, ...]; empty for legacy rows (then: `rule` alone).
+    rules: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+    __table_args__ = (
+        # One alert per article; rows from before that rule keep their per-rule alerts.
+        Index(
+            "uq_alert_article",
+            "article_id",
+            unique=True,
+            sqlite_where=text("kind != 'legacy'"),
+            postgresql_where=text("kind != 'legacy'"),
+        ),
     )
 
 
@@ -181,7 +211,8 @@ class Delivery(SQLModel, table=True):
     # The article this message is about: the alert's own, or a later one of its story.
     article_id: int = Field(foreign_key="article.id", index=True)
     channel: str
-    status: str = Field(default="pending", index=True)  # pending | sending | sent | failed
+    # pending | sending | sent | failed | skipped (a follow-up its channel does not want)
+    status: str = Field(default="pending", index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)

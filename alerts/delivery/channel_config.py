@@ -3,7 +3,9 @@
 Every channel has a `mode`: `immediate` sends each alert as it comes; `hourly` and
 `daily at HH:MM` (in `[alerts] timezone`) collect them into one digest per slot. An immediate
 channel may cap itself at `max_per_hour` messages; the overflow goes into the next `overflow`
-digest, never dropped. Secrets (passwords, bot tokens, webhook URLs that embed a token) are
+digest, never dropped. A report of a story the analysts know that brings nothing new (a
+follow-up) becomes what `followups` says: a digest line (the default), a thread reply, or
+nothing. Secrets (passwords, bot tokens, webhook URLs that embed a token) are
 read from environment variables named here, or masked wherever they are logged.
 """
 
@@ -42,6 +44,11 @@ class Routing(BaseModel):
     )
     overflow: str = Field(
         default="hourly", description="the digest that takes what max_per_hour holds back"
+    )
+    followups: Literal["digest", "thread", "none"] = Field(
+        default="digest",
+        description="what a report of a known story that brings nothing new becomes: a line in "
+        "the `overflow` digest (or the channel's own), a reply in the story's thread, or nothing",
     )
 
     @field_validator("mode")

@@ -1,4 +1,4 @@
-"""A digest as a message: the alerts of one slot, one group per story and rule.
+"""A digest as a message: the alerts of one slot, one group per story.
 
 Each group shows the alert's article (title, source, date, language, severity, snippet, link)
 and lists the later articles of the story that were folded into it. Everything from an article
@@ -19,7 +19,7 @@ _SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 
 @dataclass(frozen=True, slots=True)
 class DigestGroup:
-    """One story under one rule: its alert (when it is in this digest) and the later articles."""
+    """One story: its alert (when it is in this digest) and the story's later articles."""
 
     alert_id: int
     rule: str
@@ -28,10 +28,16 @@ class DigestGroup:
     lead: AlertFacts | None
     followups: tuple[AlertFacts, ...]
     outlets: int = 0
+    # What the story is when its first article is not in this digest (default: alerted earlier).
+    note: str | None = None
 
     @property
     def headline(self) -> AlertFacts:
         return self.lead if self.lead is not None else self.followups[0]
+
+    @property
+    def rule_label(self) -> str:
+        return "Rules" if "," in self.rule else "Rule"
 
     @property
     def articles(self) -> int:
@@ -61,7 +67,10 @@ def _line(facts: AlertFacts) -> str:
 
 def _text_group(group: DigestGroup) -> list[str]:
     head = group.headline
-    lines = [f"## {one_line(head.title)}", f"Rule: {group.rule} (severity {group.severity})"]
+    lines = [
+        f"## {one_line(head.title)}",
+        f"{group.rule_label}: {group.rule} (severity {group.severity})",
+    ]
     if group.lead is not None:
         lead = group.lead
         snippet = "".join(f"**{p}**" if mark else p for p, mark in lead.snippet.parts())
@@ -72,7 +81,7 @@ def _text_group(group: DigestGroup) -> list[str]:
             f"Link: {lead.url}",
         ]
     else:
-        lines.append("(alerted earlier; more coverage since)")
+        lines.append(f"({group.note or 'alerted earlier'}; more coverage since)")
     for follow in group.followups:
         lines.append(f"  + {_line(follow)}: {follow.url}")
     if group.outlets:
@@ -92,7 +101,7 @@ def _html_group(group: DigestGroup) -> str:
     head = group.headline
     parts = [
         f"<h3>{_link(head, one_line(head.title))}</h3>",
-        f"<p>Rule: {esc(group.rule)} (severity {esc(group.severity)})</p>",
+        f"<p>{group.rule_label}: {esc(group.rule)} (severity {esc(group.severity)})</p>",
     ]
     if group.lead is not None:
         lead = group.lead

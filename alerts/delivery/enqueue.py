@@ -1,4 +1,4 @@
-"""Writing to the outbox: the deliveries of a new alert, and of a later article of its story.
+"""Writing to the outbox: the deliveries of an article's alert, one per channel.
 
 Called by evaluation inside the transaction that stores the match, so an alert and its
 deliveries exist together or not at all. When and how each goes out is the dispatcher's
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from db.models import Alert, Article, Delivery
+from db.models import Delivery
 
 
 def enqueue(
@@ -19,22 +19,10 @@ def enqueue(
 ) -> int:
     """Put one delivery per channel in the outbox, in the caller's transaction.
 
-    Called with the alert (its own article) and again for each later article of the story
-    (a follow-up); how many rows were added.
+    The channels of every rule the alert names, each once; how many rows were added.
     """
     for channel in dict.fromkeys(channels):
         session.add(
             Delivery(alert_id=alert_id, article_id=article_id, channel=channel, next_attempt_at=now)
         )
     return len(dict.fromkeys(channels))
-
-
-def story_alert(session: Session, rule: str, story_id: int) -> int | None:
-    """The id of the alert a story already raised for `rule`, if any."""
-    return session.exec(
-        select(Alert.id)
-        .join(Article, col(Article.id) == col(Alert.article_id))
-        .where(Alert.rule == rule, Article.story_id == story_id)
-        .order_by(col(Alert.id))
-        .limit(1)
-    ).first()

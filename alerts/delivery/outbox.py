@@ -11,8 +11,9 @@ archive recorded it); no message is ever lost.
 Decisions about *when* a message goes are made here, at dispatch time, from the channel's
 config as it is now: a digest channel's deliveries are routed into its next digest; an
 immediate channel over its `max_per_hour` routes the overflow into its `overflow` digest; a
-follow-up waits for the first message of its story so it can thread under it; a 429 holds back
-the whole channel for as long as `Retry-After` says.
+follow-up of a known story becomes what the channel's `followups` says (a digest line, a
+reply that waits for the first message of its story so it can thread under it, or nothing); a
+429 holds back the whole channel for as long as `Retry-After` says.
 """
 
 from __future__ import annotations
@@ -50,6 +51,15 @@ class DispatchReport:
     # Deliveries put into a digest this pass (digest channels and throttled overflow).
     digested: int = 0
     digests_sent: int = 0
+    # Follow-ups a channel does not want (`followups = "none"`).
+    skipped: int = 0
+
+    def summary(self) -> str:
+        line = (
+            f"alerts: {self.sent} sent, {self.retried} to retry, {self.failed} failed, "
+            f"{self.digested} into digests, {self.digests_sent} digests sent"
+        )
+        return line + (f", {self.skipped} follow-ups skipped" if self.skipped else "")
 
 
 def backoff(attempts: int, cfg: AlertsConfig) -> timedelta:
@@ -150,6 +160,15 @@ def _sent_last_hour(engine: Engine, channel: str, now: datetime) -> int:
         ).one()
 
 
+def _alert_of(engine: Engine, delivery_id: int) -> Alert:
+    with Session(engine) as session:
+        delivery = session.get(Delivery, delivery_id)
+        assert delivery is not None
+        alert = session.get(Alert, delivery.alert_id)
+        assert alert is not None
+        return alert
+
+
 def _parent(engine: Engine, delivery_id: int) -> Parent | None:
     with Session(engine) as session:
         delivery = session.get(Delivery, delivery_id)
@@ -189,7 +208,14 @@ class Dispatcher:
         self.channels = dict(channels)
         self.cfg = cfg
         self.clock = clock
-        self.counts = {"sent": 0, "retried": 0, "failed": 0, "digested": 0, "digests_sent": 0}
+        self.counts = {
+            "sent": 0,
+            "retried": 0,
+            "failed": 0,
+            "digested": 0,
+            "digests_sent": 0,
+            "skipped": 0,
+        }
         # Channels a server asked to wait (429), until when; rows fetched earlier in the pass
         # must not be tried either.
         self.held: dict[str, datetime] = {}
@@ -250,7 +276,20 @@ class Dispatcher:
             self.report_permanent(channel_name, f"delivery {delivery_id}", reason)
             self.counts["failed"] += 1
             return
+        alert = _alert_of(self.engine, delivery_id)
         parent = _parent(self.engine, delivery_id)
+        if alert.kind == "followup":
+            if channel_cfg.followups == "none":
+                reason = "a follow-up of a known story; this channel's followups = none"
+                _finish(self.engine, delivery_id, attempts, status="skipped", last_error=reason)
+                self.counts["skipped"] += 1
+                return
+            # Without a thread to reply in (a seed's story), a follow-up is a digest line.
+            if channel_cfg.followups == "digest" or parent is None:
+                # A digest channel lists it in its own digest; an immediate one in `overflow`.
+                route = "digest" if channel_cfg.digest else "followup"
+                self._route_to_digest(delivery_id, channel_name, channel_cfg, route)
+                return
         if parent is not None and parent.status in ("pending", "sending"):
             if parent.digest_id is not None:
                 # The story's first message waits in a digest: the follow-up joins it there.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from string import Formatter
@@ -31,22 +32,28 @@ class AlertFacts:
     source: str | None
     published: datetime | None
     lang: str | None
-    rule: str
+    rule: str  # the first rule, of the highest severity
     severity: str
     # Each matched term with the distinct forms it was found in.
     terms: tuple[tuple[str, tuple[str, ...]], ...]
     snippet: Snippet
+    # The other rules that fired on the article, with their severities, in that order.
+    also: tuple[tuple[str, str], ...] = ()
+    # Why this message is sent within a known story (an update, a follow-up).
+    note: str | None = None
 
     @classmethod
     def from_rows(
         cls,
         article: Article,
-        match: Match,
+        matches: Sequence[Match],
         severity: str,
         source: str | None,
         snippet_chars: int,
+        also: tuple[tuple[str, str], ...] = (),
     ) -> AlertFacts:
-        hits = [Hit.from_dict(item) for item in match.terms]
+        """`matches` are the article's matches of the rules the alert names, the first first."""
+        hits = [Hit.from_dict(item) for match in matches for item in match.terms]
         forms: dict[str, dict[str, None]] = {}
         for hit in hits:
             forms.setdefault(hit.term, {})[hit.found] = None
@@ -56,11 +63,17 @@ class AlertFacts:
             source=source or article.site_name,
             published=article.published,
             lang=article.lang,
-            rule=match.rule,
+            rule=matches[0].rule,
             severity=severity,
             terms=tuple((term, tuple(found)) for term, found in forms.items()),
             snippet=make_snippet(article.text, hits, snippet_chars),
+            also=also,
         )
+
+    @property
+    def rules(self) -> str:
+        """Every rule that fired, the most severe first: `lethal_aid, drones`."""
+        return ", ".join([self.rule, *(name for name, _ in self.also)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +98,7 @@ def _one_line(value: str) -> str:
 
 def render_subject(template: str, facts: AlertFacts) -> str:
     fields = _Fields(
-        rule=facts.rule,
+        rule=facts.rules,
         title=facts.title,
         source=facts.source or "",
         lang=facts.lang or "",
@@ -115,12 +128,19 @@ def _term_list(facts: AlertFacts) -> list[str]:
     return described
 
 
+def _rule_row(facts: AlertFacts) -> tuple[str, str]:
+    if not facts.also:
+        return ("Rule", f"{facts.rule} (severity {facts.severity})")
+    named = [(facts.rule, facts.severity), *facts.also]
+    return ("Rules", ", ".join(f"{name} ({severity})" for name, severity in named))
+
+
 def _details(facts: AlertFacts) -> list[tuple[str, str]]:
     return [
         ("Source", facts.source or "unknown"),
         ("Published", _published(facts.published)),
         ("Language", facts.lang or "unknown"),
-        ("Rule", f"{facts.rule} (severity {facts.severity})"),
+        _rule_row(facts),
         ("Matched", ", ".join(_term_list(facts))),
     ]
 
@@ -132,9 +152,16 @@ def outlets_note(outlets: int) -> str:
     return f"Also carried by {outlets} other outlet{'s' if outlets != 1 else ''}."
 
 
+def _note(facts: AlertFacts, followup: bool) -> str | None:
+    if facts.note is not None:
+        return facts.note
+    return FOLLOWUP_NOTE if followup else None
+
+
 def render_text(facts: AlertFacts, followup: bool = False, outlets: int = 0) -> str:
     snippet = "".join(f"**{piece}**" if mark else piece for piece, mark in facts.snippet.parts())
-    lines = [FOLLOWUP_NOTE, ""] if followup else []
+    note = _note(facts, followup)
+    lines = [note, ""] if note else []
     lines += [_one_line(facts.title), ""]
     lines += [f"{label}: {value}" for label, value in _details(facts)]
     lines += ["", snippet, "", f"Link: {facts.url}", ""]
@@ -164,7 +191,8 @@ def render_html(facts: AlertFacts, followup: bool = False, outlets: int = 0) -> 
         if _is_web_link(facts.url)
         else esc(facts.url)
     )
-    note = f"<p><em>{esc(FOLLOWUP_NOTE)}</em></p>\n" if followup else ""
+    note = _note(facts, followup)
+    note = f"<p><em>{esc(note)}</em></p>\n" if note else ""
     carried = f"<p>{esc(outlets_note(outlets))}</p>\n" if outlets else ""
     return (
         "<!DOCTYPE html>\n"

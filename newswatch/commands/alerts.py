@@ -18,11 +18,13 @@ def _status(row: object) -> str:
 
     assert isinstance(row, LedgerRow)
     if row.status == "pending" and row.digest_due is not None:
-        kind = "throttled" if row.route == "overflow" else "digest"
+        kind = {"overflow": "throttled", "followup": "follow-up in digest"}.get(
+            row.route or "", "digest"
+        )
         return f"pending ({kind} {_when(row.digest_due)})"
     if row.status == "pending" and row.attempts:
         return f"pending (retry {_when(row.next_attempt_at)})"
-    if row.status == "sent" and row.route in ("digest", "overflow"):
+    if row.status == "sent" and row.route in ("digest", "overflow", "followup"):
         return "sent (digest)"
     return row.status
 
@@ -31,7 +33,7 @@ def _status(row: object) -> str:
 @click.option("--limit", default=50, show_default=True, help="at most this many deliveries")
 @click.option(
     "--status",
-    type=click.Choice(["pending", "sending", "sent", "failed"]),
+    type=click.Choice(["pending", "sending", "sent", "failed", "skipped"]),
     default=None,
     help="only deliveries in this state",
 )
@@ -119,8 +121,4 @@ def _dispatch(context: Context) -> None:
 
     cfg = context.config.alerts
     report = dispatch_due(context.archive, build_channels(cfg), cfg)
-    click.echo(
-        f"alerts: {report.sent} sent, {report.retried} to retry, {report.failed} failed, "
-        f"{report.digested} into digests, {report.digests_sent} digests sent",
-        err=True,
-    )
+    click.echo(report.summary(), err=True)

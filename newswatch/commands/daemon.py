@@ -96,9 +96,4 @@ def crawl(context: Context, names: Sequence[str]) -> None:
             err=True,
         )
     if report.dispatch is not None:
-        d = report.dispatch
-        click.echo(
-            f"alerts: {d.sent} sent, {d.retried} to retry, {d.failed} failed, "
-            f"{d.digested} into digests, {d.digests_sent} digests sent",
-            err=True,
-        )
+        click.echo(report.dispatch.summary(), err=True)

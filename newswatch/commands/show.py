@@ -60,8 +60,12 @@ def render_article(archive: Engine, article_id: int) -> str | None:
         if entities:
             named = ", ".join(f"{e.entity} ({e.kind}, {e.mentions}x)" for e in entities)
             lines.append(f"entities:   {named}")
+        if article.alert_reason:
+            lines.append(f"why:        {article.alert_reason}")
         for delivery, alert in deliveries:
-            kind = "alert:    " if alert.article_id == article_id else "follow-up:"
+            kind = "alert:    " if alert.kind in ("new", "update") else "follow-up:"
+            if alert.kind == "legacy":
+                kind = "alert:    " if alert.article_id == article_id else "follow-up:"
             lines.append(
                 f"{kind}  #{delivery.alert_id} via {delivery.channel}: {delivery.status}, "
                 f"{delivery.attempts} attempts"

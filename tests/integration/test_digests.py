@@ -11,28 +11,18 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from alerts.delivery.channels import build_channels
-from alerts.delivery.config import AlertsConfig, EmailChannelConfig, SlackChannelConfig
+from alerts.delivery.config import AlertsConfig, SlackChannelConfig
 from alerts.delivery.outbox import DispatchReport, dispatch_due
 from db.models import Digest
 from tests.support.receiver import WEBHOOK, Receiver
-from tests.support.smtp import Inbox, SmtpServer, free_port
+from tests.support.smtp import Inbox, SmtpServer, free_port, mail_channel
 from tests.support.stories import deliveries, evaluate, store, stories
 
 T0 = dt.datetime(2026, 11, 23, 9, 10, tzinfo=dt.UTC)
 
 
 def _mail(port: int, mode: str, timezone: str = "UTC") -> AlertsConfig:
-    channel = EmailChannelConfig(
-        kind="email",
-        host="127.0.0.1",
-        port=port,
-        security="none",
-        sender="newswatch@example.org",
-        recipients=["desk@example.org"],
-        timeout_seconds=5,
-        mode=mode,
-    )
-    return AlertsConfig(timezone=timezone, channels={"mail": channel})
+    return AlertsConfig(timezone=timezone, channels={"mail": mail_channel(port, mode=mode)})
 
 
 def _run(engine: Engine, cfg: AlertsConfig, now: dt.datetime) -> DispatchReport:

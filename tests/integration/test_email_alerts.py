@@ -28,7 +28,7 @@ from alerts.delivery.render import RenderedAlert
 from alerts.evaluate import evaluate_pending
 from alerts.rules.config import RuleConfig
 from db.draft import ArticleDraft
-from db.models import Alert, Article, Delivery, Match, utcnow
+from db.models import ALERTING_KINDS, Alert, Article, Delivery, Match, utcnow
 from db.store import store_article, sync_sources
 from tests.support.smtp import Inbox, SmtpServer, free_port
 
@@ -75,6 +75,8 @@ def _mail_config(port: int, **kw: Any) -> AlertsConfig:
         sender="newswatch@example.org",
         recipients=["analyst@example.org", "desk@example.org"],
         timeout_seconds=5,
+        # These tests follow a story's later article as a reply in its thread.
+        followups=kw.pop("followups", "thread"),
         **kw,
     )
     return AlertsConfig(retry_base_seconds=60, retry_max_seconds=3600, channels={"mail": channel})
@@ -137,7 +139,10 @@ def _delivery(engine: Engine) -> Delivery:
         return session.exec(
             select(Delivery)
             .join(Alert, col(Alert.id) == col(Delivery.alert_id))
-            .where(col(Delivery.article_id) == col(Alert.article_id))
+            .where(
+                col(Delivery.article_id) == col(Alert.article_id),
+                col(Alert.kind).in_(ALERTING_KINDS),
+            )
         ).one()
 
 
@@ -175,7 +180,8 @@ def test_one_story_alerts_once_and_is_sent_once(
     with Session(archive) as session:
         relevant = dict(session.exec(select(Article.id, Article.relevant)).all())
         matched = {(m.article_id, m.rule) for m in session.exec(select(Match))}
-        alerts = session.exec(select(Alert)).all()
+        alerts = session.exec(select(Alert).where(col(Alert.kind).in_(ALERTING_KINDS))).all()
+        followups = session.exec(select(Alert).where(Alert.kind == "followup")).all()
         evaluated = session.exec(select(Article.evaluated_at)).all()
     assert relevant == {
         articles.matching: True,
@@ -188,6 +194,10 @@ def test_one_story_alerts_once_and_is_sent_once(
     assert (articles.same_story, "mentions_china") in matched
     assert [(a.article_id, a.rule, a.severity) for a in alerts] == [
         (articles.matching, "china_russia_arms", "high")
+    ]
+    # The story's later article is not a new alert: a follow-up of it.
+    assert [(a.article_id, a.rule) for a in followups] == [
+        (articles.same_story, "china_russia_arms")
     ]
     assert evaluated == [now] * 5
     assert evaluate_pending(archive, [TOPIC, MENTIONS], now=now).evaluated == 0

@@ -30,6 +30,8 @@ POST = API + "chat.postMessage"
 
 
 def _hook_cfg(url: str, **kw: Any) -> AlertsConfig:
+    # These tests follow a story's later article as a reply in its thread.
+    kw.setdefault("followups", "thread")
     channel = SlackChannelConfig(kind="slack", webhook_url=url, timeout_seconds=1, **kw)
     return AlertsConfig(retry_base_seconds=60, channels={"slack": channel})
 
@@ -41,6 +43,7 @@ def _bot_cfg(receiver: Receiver, channel: str = "C0ALERTS") -> AlertsConfig:
         channel=channel,
         api_url=receiver.api_url,
         timeout_seconds=1,
+        followups="thread",
     )
     return AlertsConfig(channels={"slack": bot})
 

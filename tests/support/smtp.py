@@ -10,6 +10,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from alerts.delivery.config import EmailChannelConfig
+
 
 class Inbox:
     """An aiosmtpd handler that keeps what it accepts, or refuses with a set reply."""
@@ -63,3 +65,17 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def mail_channel(port: int, **settings: Any) -> EmailChannelConfig:
+    """An email channel to the local SMTP server on `port` (plain SMTP, one recipient)."""
+    return EmailChannelConfig(
+        kind="email",
+        host="127.0.0.1",
+        port=port,
+        security="none",
+        sender="newswatch@example.org",
+        recipients=["desk@example.org"],
+        timeout_seconds=5,
+        **settings,
+    )

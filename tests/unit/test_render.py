@@ -42,7 +42,7 @@ def _facts(
         site_name="Example News",
     )
     row = Match(article_id=1, rule="tools", terms=match.terms_json())
-    return AlertFacts.from_rows(article, row, "high", None, snippet_chars)
+    return AlertFacts.from_rows(article, [row], "high", None, snippet_chars)
 
 
 def test_both_parts_carry_the_alert() -> None:

@@ -61,7 +61,7 @@ def meta_line(facts: AlertFacts) -> str:
             facts.source or "unknown source",
             published_label(facts.published),
             facts.lang or "unknown language",
-            facts.rule,
+            facts.rules,
             facts.severity,
         )
     )
@@ -89,6 +89,8 @@ def alert_blocks(facts: AlertFacts, followup: bool, outlets: int) -> list[Block]
         {"type": "context", "elements": [_mrkdwn(meta_line(facts))]},
         {"type": "section", "text": _mrkdwn(snippet_mrkdwn(facts) or "(no text)")},
     ]
+    if facts.note:
+        blocks.insert(1, {"type": "context", "elements": [_mrkdwn(escape(facts.note))]})
     if outlets:
         blocks.append({"type": "context", "elements": [_mrkdwn(escape(outlets_note(outlets)))]})
     if is_web_link(facts.url) and len(facts.url) <= URL_MAX:
@@ -111,7 +113,7 @@ def alert_blocks(facts: AlertFacts, followup: bool, outlets: int) -> list[Block]
 def alert_fallback(facts: AlertFacts, followup: bool) -> str:
     """The notification text (shown where blocks are not)."""
     prefix = "Follow-up" if followup else f"{facts.severity} alert"
-    return _clip(f"{prefix} ({escape(facts.rule)}): {escape(one_line(facts.title))}", 3000)
+    return _clip(f"{prefix} ({escape(facts.rules)}): {escape(one_line(facts.title))}", 3000)
 
 
 def _group_text(group: DigestGroup) -> str:
