@@ -73,6 +73,20 @@ def _status(pid: int) -> dict[str, int]:
     return found
 
 
+def _largest_mappings(pid: int, top: int = 6) -> list[str]:
+    """Where the resident memory is: the largest mappings by Rss (heap, files, anonymous)."""
+    sizes: dict[str, int] = {}
+    name = ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and len(fields) >= 5:
+            name = fields[5] if len(fields) > 5 else "[anonymous]"
+        elif fields and fields[0] == "Rss:":
+            sizes[name] = sizes.get(name, 0) + int(fields[1])
+    ranked = sorted(sizes.items(), key=lambda item: -item[1])[:top]
+    return [f"{Path(n).name or n}={kb}" for n, kb in ranked]
+
+
 def _fds(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/fd").iterdir()))
 
@@ -129,6 +143,7 @@ def main() -> None:
                     status = _status(daemon.pid)
                     details.append(status)
                     samples.append((elapsed, status["VmRSS"], _fds(daemon.pid)))
+                mappings = _largest_mappings(daemon.pid)
                 polls = _metric(port, "newswatch_polls_total")
                 articles = _metric(port, 'newswatch_articles_total{verdict="new"}')
             finally:
@@ -152,9 +167,14 @@ def main() -> None:
     )
     print(f"  open fds after warm-up: {min(fds)}..{max(fds)} (first {fds[0]}, last {fds[-1]})")
     print(
-        "  samples (s, RSS MB, fds): "
-        + ", ".join(f"{t:.0f}/{r / 1024:.0f}/{f}" for t, r, f in samples)
+        "  samples (s, RSS MB, anonymous MB, file-backed MB, threads, fds): "
+        + ", ".join(
+            f"{t:.0f}/{r / 1024:.0f}/{d['RssAnon'] / 1024:.0f}/{d['RssFile'] / 1024:.0f}/"
+            f"{d['Threads']}/{f}"
+            for (t, r, f), d in zip(samples, details, strict=True)
+        )
     )
+    print("  largest mappings at the end (kB): " + ", ".join(mappings))
 
 
 if __name__ == "__main__":
