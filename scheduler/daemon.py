@@ -131,7 +131,7 @@ def build_scheduler(
 SHUTDOWN_GRACE_SECONDS = 3.0
 
 
-async def _stop_crawls(service: Service) -> None:
+async def _stop_crawls(service: Service, scheduler: AsyncIOScheduler) -> None:
     try:
         await asyncio.wait_for(service.stop(), SHUTDOWN_GRACE_SECONDS)
     except TimeoutError:
@@ -144,6 +144,10 @@ async def _stop_crawls(service: Service) -> None:
         )
         logging.shutdown()
         os._exit(0)
+    await service.quiesce()
+    # Only now: shutting the scheduler down cancels the jobs still running, and APScheduler
+    # logs each cancelled job as a failure.
+    scheduler.shutdown(wait=False)
 
 
 def apply_sources(
@@ -225,11 +229,11 @@ def run_daemon(
     def stop() -> Any:
         logger.info("stopping: no new polls; ending crawls under way")
         service.stopping = True
-        scheduler.shutdown(wait=False)
+        scheduler.pause()  # no job starts from now on
         for server in http:
             server.stop()
         pid_file.remove()
-        return deferred_from_coro(_stop_crawls(service))
+        return deferred_from_coro(_stop_crawls(service, scheduler))
 
     def on_signal(signum: int, _frame: object) -> None:
         logger.info("received %s", signal.Signals(signum).name)

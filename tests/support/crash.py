@@ -51,6 +51,9 @@ def article_page(feed: int, n: int) -> tuple[str, bytes, bool]:
     title = f"{_word(rng)} {_word(rng)} {_word(rng)} report {feed}-{n}"
     html = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        # Dated in its metadata, as news pages are: without it htmldate falls back to
+        # dateparser, which loads a locale's data the first time a text looks like one.
+        '<meta property="article:published_time" content="2026-11-30T08:00:00Z">'
         f"</head><body><main><article><h1>{title}</h1>{''.join(paragraphs)}</article></main>"
         "</body></html>"
     )
