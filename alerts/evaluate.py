@@ -2,7 +2,10 @@
 
 Each article is settled in its own transaction: its matches, its alerts and their deliveries,
 and `evaluated_at`. A crash loses nothing (the article is still pending) and one bad article
-rolls back nobody else's work.
+rolls back nobody else's work. An unexpected error (a bug in one rule, a text that breaks the
+scanner) is logged once with the article and rule, counted, and written to the article's
+`eval_error`: the article is settled with whatever the other rules found, never tried again
+and again ahead of the rest. A database error leaves the article pending for the next pass.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from alerts.delivery.enqueue import enqueue
@@ -37,6 +40,8 @@ class EvaluationReport:
     alerts: int = 0
     # Articles left pending after a database error; they are tried again on the next run.
     failed: int = 0
+    # Unexpected errors, per article or per rule: logged, recorded in `eval_error`.
+    errors: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,21 +169,30 @@ def _raise(
     a new alert (a `new` or an `update`), 0 for a follow-up of a known story."""
     if session.exec(select(Alert.id).where(Alert.article_id == article.id)).first() is not None:
         return 0  # evaluated again (an edited seed, a retried pass): it has its alert
-    story = known_story(session, article.id, article.story_id or article.id)
-    decision = decide(story, fired, [entity.name for entity in analysis.entities])
+    story_id = article.story_id or article.id
+    entities = [entity.name for entity in analysis.entities]
     lead = rows[fired[0].rule.name]
     assert lead.id is not None
-    alert = Alert(
-        match_id=lead.id,
-        article_id=article.id,
-        rule=fired[0].rule.name,
-        severity=fired[0].rule.severity,
-        kind=decision.kind,
-        rules=[{"rule": m.rule.name, "severity": m.rule.severity} for m in fired],
-        created_at=now,
-    )
-    session.add(alert)
-    session.flush()
+    for _attempt in range(2):
+        decision = decide(known_story(session, article.id, story_id), fired, entities)
+        alert = Alert(
+            match_id=lead.id,
+            article_id=article.id,
+            story_id=story_id,
+            rule=fired[0].rule.name,
+            severity=fired[0].rule.severity,
+            kind=decision.kind,
+            rules=[{"rule": m.rule.name, "severity": m.rule.severity} for m in fired],
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(alert)
+            break
+        except IntegrityError:
+            # Another evaluator wrote the story's first (`new`) alert between our look and
+            # our insert (uq_alert_story_new): decided again, this article follows it.
+            logger.info("article %d: story %d was alerted meanwhile", article.id, story_id)
     assert alert.id is not None
     channels = [channel for m in fired for channel in m.rule.channels]
     enqueue(session, alert.id, article.id, channels, now)
@@ -199,10 +213,11 @@ def _settle(
 ) -> _Outcome | None:
     """Record one article's outcome; None when another evaluator got there first."""
     relevant = analysis.relevant
+    problems = [f"rule {name}: {_reason(exc)}" for name, exc in analysis.failures]
     claimed = session.exec(
         update(Article)
         .where(col(Article.id) == article.id, col(Article.evaluated_at).is_(None))
-        .values(evaluated_at=now, relevant=relevant)
+        .values(evaluated_at=now, relevant=relevant, eval_error="; ".join(problems) or None)
     )
     if claimed.rowcount != 1:
         return None
@@ -225,6 +240,24 @@ def _settle(
     return _Outcome(relevant, len(matches), alerts)
 
 
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _set_aside(engine: Engine, article_id: int, reason: str, now: datetime) -> None:
+    """Settle an article the rules cannot look at: no matches, the reason kept."""
+    try:
+        with Session(engine) as session:
+            session.exec(
+                update(Article)
+                .where(col(Article.id) == article_id, col(Article.evaluated_at).is_(None))
+                .values(evaluated_at=now, relevant=False, eval_error=reason)
+            )
+            session.commit()
+    except SQLAlchemyError:
+        logger.exception("article %d: could not be set aside; pending still", article_id)
+
+
 def evaluate_pending(
     engine: Engine,
     rules: RuleSet | Sequence[RuleConfig],
@@ -243,35 +276,54 @@ def evaluate_pending(
     (alerts.novelty).
     """
     ruleset = rules if isinstance(rules, RuleSet) else RuleSet(rules)
-    evaluated = relevant = matched = alerted = failed = 0
+    evaluated = relevant = matched = alerted = failed = errors = 0
     last_id = 0
     while batch := _pending_batch(engine, last_id):
         for article in batch:
             last_id = article.id
-            analysis = ruleset.analyse(article.title, article.text, article.lang, article.source)
-            with Session(engine) as session:
-                try:
-                    outcome = _settle(session, article, analysis, snippet_chars, now or utcnow())
+            when = now or utcnow()
+            try:
+                analysis = ruleset.analyse(
+                    article.title, article.text, article.lang, article.source
+                )
+                for name, exc in analysis.failures:
+                    logger.error(
+                        "article %d: rule %s failed: %s",
+                        article.id,
+                        name,
+                        _reason(exc),
+                        exc_info=exc,
+                    )
+                    errors += 1
+                with Session(engine) as session:
+                    outcome = _settle(session, article, analysis, snippet_chars, when)
                     session.commit()
-                except SQLAlchemyError:
-                    session.rollback()
-                    logger.exception("article %d: evaluation not recorded", article.id)
-                    failed += 1
-                    continue
+            except SQLAlchemyError:
+                logger.exception("article %d: evaluation not recorded", article.id)
+                failed += 1
+                continue
+            except Exception as exc:
+                logger.error(
+                    "article %d: cannot be evaluated: %s", article.id, _reason(exc), exc_info=exc
+                )
+                errors += 1
+                _set_aside(engine, article.id, _reason(exc), when)
+                continue
             if outcome is None:
                 continue
             evaluated += 1
             relevant += outcome.relevant
             matched += outcome.matches
             alerted += outcome.alerts
-    report = EvaluationReport(evaluated, relevant, matched, alerted, failed)
-    if evaluated or failed:
+    report = EvaluationReport(evaluated, relevant, matched, alerted, failed, errors)
+    if evaluated or failed or errors:
         logger.info(
-            "evaluated %d articles: %d relevant, %d matches, %d alerts, %d failed",
+            "evaluated %d articles: %d relevant, %d matches, %d alerts, %d failed, %d errors",
             evaluated,
             relevant,
             matched,
             alerted,
             failed,
+            errors,
         )
     return report

@@ -1,4 +1,5 @@
-"""Opening the archive: the engine for SQLite or PostgreSQL, brought up to the newest schema.
+"""Opening the archive: the engine for SQLite or PostgreSQL, its schema checked (and, where
+the caller may, brought up to the newest).
 
 SQLite and several processes (the daemon, a `crawl`, the review UI, CLI reads) at once: WAL
 lets readers read while one writer writes; a writer waits up to BUSY_TIMEOUT for the lock
@@ -17,6 +18,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
@@ -73,14 +77,65 @@ def make_engine(url: str) -> Engine:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` with Alembic (a user's archive survives upgrades)."""
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg = _alembic_config()
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
 
-def open_archive(url: str) -> Engine:
+class SchemaMismatch(Exception):
+    """The archive's schema is not the one this code was written for; the message says what
+    to do about it."""
+
+
+def _alembic_config() -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The archive's schema revision; None for an archive without a schema (a new one)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def open_archive(url: str, upgrade: bool = True) -> Engine:
+    """The archive at `url`, its schema checked against this code's.
+
+    A new (empty) archive gets the schema. An older schema is upgraded only when `upgrade` is
+    set (`run`, `crawl`, `migrate`): a reading command must never change the schema under a
+    daemon of the older version that is still running. A newer schema is always refused.
+    """
     engine = make_engine(url)
-    migrate(engine)
+    try:
+        current = schema_revision(engine)
+        script = ScriptDirectory.from_config(_alembic_config())
+        head = script.get_current_head()
+        if current is None or (current != head and upgrade and _known(script, current)):
+            migrate(engine)
+        elif current != head:
+            raise SchemaMismatch(_mismatch(current, head, _known(script, current)))
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _mismatch(current: str, head: str | None, known: bool) -> str:
+    if known:
+        return (
+            f"the archive's schema (revision {current}) is older than this newswatch's ({head}); "
+            "run `newswatch migrate` to upgrade it (stop a daemon of the older version first)"
+        )
+    return (
+        f"the archive's schema (revision {current}) is newer than this newswatch knows "
+        f"(its newest is {head}): use the newswatch that upgraded it, or upgrade this one"
+    )

@@ -2,8 +2,8 @@
 
 Every "only once" the code relies on is a unique constraint here: one article per canonical
 URL, one seed per file stem, one match per article and rule, one row per entity an article
-names, one alert per match, one delivery per alert, article and channel, one digest per
-channel and slot.
+names, one alert per match and per story and rule, one delivery per alert, article and
+channel, one digest per channel and slot.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ class Article(SQLModel, table=True):
     alert_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Set once the rules have looked at the article; NULL marks work still to do.
     evaluated_at: datetime | None = _ts()
+    # Why the rules could not (all) be evaluated on it: it is not tried again for ever.
+    eval_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
@@ -162,6 +164,8 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     match_id: int = Field(foreign_key="match.id", unique=True)
     article_id: int = Field(foreign_key="article.id", index=True)
+    # The story of the article when the alert was written (NULL on legacy rows).
+    story_id: int | None = None
     rule: str
     severity: str = "info"
     kind: str = Field(default="new", sa_column_kwargs={"server_default": "legacy"})
@@ -179,6 +183,15 @@ class Alert(SQLModel, table=True):
             unique=True,
             sqlite_where=text("kind != 'legacy'"),
             postgresql_where=text("kind != 'legacy'"),
+        ),
+        # One `new` alert per story: two articles of one story evaluated at once cannot both
+        # be its first report.
+        Index(
+            "uq_alert_story_new",
+            "story_id",
+            unique=True,
+            sqlite_where=text("kind = 'new'"),
+            postgresql_where=text("kind = 'new'"),
         ),
     )
 
@@ -236,8 +249,9 @@ class Delivery(SQLModel, table=True):
 class RejectedPage(SQLModel, table=True):
     """A page that was fetched but held no article (a teaser, an index, not HTML).
 
-    Remembered so that later polls do not fetch it again, like an archived article; a page
-    that could not be fetched at all is not recorded and is tried again next time.
+    Not fetched again before `retry_at`; once its retries are used up `retry_at` is NULL and
+    the page is given up, skipped like an archived article until the operator clears it. A
+    page that could not be fetched at all is not recorded and is tried again next time.
     """
 
     __tablename__ = "rejected_page"
@@ -249,6 +263,9 @@ class RejectedPage(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+    # How often it was fetched and held no article; when it may be fetched again (NULL: never).
+    attempts: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    retry_at: datetime | None = _ts()
 
 
 class DedupKey(SQLModel, table=True):

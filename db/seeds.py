@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from db.dedup.index import add_keys, remove_keys
 from db.dedup.sketch import Sketch
@@ -19,6 +20,8 @@ from db.models import Article
 from db.text import text_hash
 
 CATALOGUE = "seeds.toml"
+
+logger = logging.getLogger(__name__)
 
 
 class SeedError(Exception):
@@ -68,15 +71,22 @@ def load_catalogue(seeds_dir: Path) -> list[SeedRecord]:
     return records
 
 
-def _seed_fields(seeds_dir: Path, record: SeedRecord) -> dict[str, Any]:
+def _seed_fields(
+    seeds_dir: Path, record: SeedRecord, canonical: Callable[[str], str]
+) -> dict[str, Any]:
     path = seeds_dir / record.file
     try:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise SeedError(f"{path}: {exc}") from exc
+    try:
+        # The form crawled pages are stored under, so a seed and its page are one URL.
+        url = canonical(record.url) if record.url else f"seed:{record.stem}"
+    except ValueError as exc:
+        raise SeedError(f"{seeds_dir / CATALOGUE}: {record.file}: url: {exc}") from exc
     published = datetime.combine(record.published, datetime.min.time(), tzinfo=UTC)
     return {
-        "url": record.url or f"seed:{record.stem}",
+        "url": url,
         "title": record.title,
         "text": text,
         "lang": record.lang,
@@ -84,6 +94,30 @@ def _seed_fields(seeds_dir: Path, record: SeedRecord) -> dict[str, Any]:
         "site_name": record.publisher or None,
         "text_hash": text_hash(text),
     }
+
+
+def _free_url(session: Session, record: SeedRecord, url: str) -> str:
+    """`url`, unless a crawled article holds it already: then the seed's own URN.
+
+    The crawled article stays as it is (its verdicts, matches and alerts stand); the seed is
+    imported beside it instead of stopping the import on the unique URL.
+    """
+    holder = session.exec(
+        select(Article.id).where(
+            Article.url == url, col(Article.seed).is_(None) | (Article.seed != record.stem)
+        )
+    ).first()
+    if holder is None:
+        return url
+    urn = f"seed:{record.stem}"
+    logger.warning(
+        "seed %s: its URL %s was already crawled as article %d; the seed is stored as %s",
+        record.stem,
+        url,
+        holder,
+        urn,
+    )
+    return urn
 
 
 def _sketch(row: Article, record: SeedRecord) -> Sketch:
@@ -98,13 +132,18 @@ def import_seeds(
     engine: Engine,
     seeds_dir: Path,
     on_progress: Callable[[int, int], None] | None = None,
+    canonical: Callable[[str], str] = str,
 ) -> ImportReport:
-    """Load the seeds as articles that start their own stories; a second run changes nothing."""
+    """Load the seeds as articles that start their own stories; a second run changes nothing.
+
+    `canonical` turns a seed's URL into the archive's form (the crawler's canonical URL).
+    """
     records = load_catalogue(seeds_dir)
     added = updated = unchanged = 0
     with Session(engine) as session:
         for done, record in enumerate(records, start=1):
-            fields = _seed_fields(seeds_dir, record)
+            fields = _seed_fields(seeds_dir, record, canonical)
+            fields["url"] = _free_url(session, record, fields["url"])
             row = session.exec(select(Article).where(Article.seed == record.stem)).first()
             if row is None:
                 row = Article(seed=record.stem, **fields)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, String, bindparam, func, update
+from sqlalchemy import Engine, String, bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,33 +31,84 @@ class StoreResult:
     story_id: int | None = None
 
 
-def known_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
-    """Which of these canonical URLs were fetched before: archived, or held no article.
-
-    Such pages are never fetched again.
-    """
+def known_urls(engine: Engine, urls: Iterable[str], now: datetime | None = None) -> set[str]:
+    """Which of these canonical URLs are not to be fetched now: archived, or held no article
+    and are given up or not due for their retry yet."""
     wanted = list(dict.fromkeys(urls))
+    moment = now or utcnow()
     found: set[str] = set()
     with Session(engine) as session:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             found.update(session.exec(select(Article.url).where(col(Article.url).in_(chunk))))
             found.update(
-                session.exec(select(RejectedPage.url).where(col(RejectedPage.url).in_(chunk)))
+                session.exec(
+                    select(RejectedPage.url).where(
+                        col(RejectedPage.url).in_(chunk),
+                        col(RejectedPage.retry_at).is_(None)
+                        | (col(RejectedPage.retry_at) > moment),
+                    )
+                )
             )
     return found
 
 
-def record_rejected(engine: Engine, url: str, source: str | None, reason: str) -> None:
-    """Remember a fetched page that held no article, so later polls skip it."""
+def record_rejected(
+    engine: Engine,
+    url: str,
+    source: str | None,
+    reason: str,
+    retry_after: Sequence[int] = (),
+    now: datetime | None = None,
+) -> datetime | None:
+    """Remember a fetched page that held no article; when it may be fetched again.
+
+    `retry_after` are the waits in seconds before each retry: the n-th rejection of a page
+    waits the n-th of them, and once they are used up the page is given up (None).
+    """
+    moment = now or utcnow()
     with Session(engine) as session:
-        if session.exec(select(RejectedPage.id).where(RejectedPage.url == url)).first():
-            return
-        session.add(RejectedPage(url=url, source_id=_source_id(session, source), reason=reason))
+        row = session.exec(select(RejectedPage).where(RejectedPage.url == url)).first()
+        attempts = 1 if row is None else row.attempts + 1
+        waits = list(retry_after)
+        retry_at = (
+            moment + timedelta(seconds=waits[attempts - 1]) if attempts <= len(waits) else None
+        )
+        if row is None:
+            row = RejectedPage(
+                url=url, source_id=_source_id(session, source), reason=reason, created_at=moment
+            )
+        row.reason, row.attempts, row.retry_at = reason, attempts, retry_at
+        session.add(row)
         try:
             session.commit()
         except IntegrityError:
             session.rollback()  # another worker recorded it first
+    return retry_at
+
+
+def given_up_pages(engine: Engine) -> list[tuple[RejectedPage, str | None]]:
+    """Pages given up, with their source's name, newest first."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(RejectedPage, Source.name)
+            .join(Source, col(Source.id) == col(RejectedPage.source_id), isouter=True)
+            .where(col(RejectedPage.retry_at).is_(None))
+            .order_by(col(RejectedPage.created_at).desc(), col(RejectedPage.id).desc())
+        ).all()
+        return [(page, name) for page, name in rows]
+
+
+def clear_given_up(engine: Engine, url: str | None = None) -> int:
+    """Forget pages given up (all, or the one at `url`): the next poll that lists them fetches
+    them again. How many were cleared."""
+    with Session(engine) as session:
+        statement = delete(RejectedPage).where(col(RejectedPage.retry_at).is_(None))
+        if url is not None:
+            statement = statement.where(col(RejectedPage.url) == url)
+        result = session.exec(statement)
+        session.commit()
+    return int(result.rowcount)
 
 
 def _first_with_hash(session: Session, digest: str) -> Article | None:
@@ -121,6 +172,8 @@ def store_article(
         if article.story_id is None:
             article.story_id = article.id
         add_keys(session, article.id, sketch)
+        # A page retried after it held no article (a consent wall that has lifted).
+        session.exec(delete(RejectedPage).where(col(RejectedPage.url) == draft.url))
         session.commit()
         return StoreResult(
             article.id, True, article.duplicate_of, article.dup_method, article.story_id

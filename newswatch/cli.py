@@ -10,7 +10,9 @@ from newswatch.commands.alerts import alerts
 from newswatch.commands.backup import backup
 from newswatch.commands.check import check
 from newswatch.commands.daemon import crawl, run
+from newswatch.commands.evaluate import evaluate
 from newswatch.commands.export import export
+from newswatch.commands.migrate import migrate
 from newswatch.commands.reload import reload
 from newswatch.commands.rules import rules, search
 from newswatch.commands.seeds import seeds
@@ -52,7 +54,20 @@ def cli(
     )
 
 
-for command in (run, crawl, sources, seeds, check, search, show, export, rules, alerts):
+for command in (
+    run,
+    crawl,
+    sources,
+    seeds,
+    check,
+    search,
+    show,
+    export,
+    rules,
+    alerts,
+    evaluate,
+    migrate,
+):
     cli.add_command(command)
 cli.add_command(status)
 cli.add_command(reload)

@@ -36,11 +36,20 @@ class Context:
 
     @property
     def archive(self) -> Engine:
+        """The archive, as it is: a command that only reads (or writes rows) never changes
+        its schema; an older or newer one is a clear error."""
+        return self.open_archive(upgrade=False)
+
+    def open_archive(self, upgrade: bool) -> Engine:
+        """The archive, upgraded first if `upgrade` (`run`, `crawl`, `migrate`)."""
         if self._archive is None:
             # Imported here: opening an archive loads alembic, which `--help` should not wait for.
-            from db.engine import open_archive
+            from db.engine import SchemaMismatch, open_archive
 
-            self._archive = open_archive(self.config.database.url)
+            try:
+                self._archive = open_archive(self.config.database.url, upgrade=upgrade)
+            except SchemaMismatch as exc:
+                raise click.ClickException(f"{self.config.database.url}: {exc}") from None
         return self._archive
 
 

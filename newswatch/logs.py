@@ -18,10 +18,14 @@ _QUIET = {
     "scrapy": logging.WARNING,
     "scrapy.downloadermiddlewares.robotstxt": logging.CRITICAL,
     "scrapy.downloadermiddlewares.retry": logging.CRITICAL,
-    "scrapy.core.scraper": logging.CRITICAL,
+    # Its warnings are the items our pipeline drops (each already logged with its reason);
+    # its errors are a callback or pipeline failing where our own code did not catch it.
+    "scrapy.core.scraper": logging.ERROR,
     "scrapy.core.engine": logging.ERROR,
     # Its own line for a page over DOWNLOAD_MAXSIZE; ours names the source and the limit.
     "scrapy.core.downloader.handlers.http11": logging.ERROR,
+    # The same for a compressed page that inflates past it (a gzip bomb).
+    "scrapy.downloadermiddlewares.httpcompression": logging.ERROR,
     "scrapy.spidermiddlewares.httperror": logging.CRITICAL,
     "twisted": logging.ERROR,
     "py.warnings": logging.ERROR,

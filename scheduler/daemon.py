@@ -114,7 +114,7 @@ def build_scheduler(
         id="dispatch",
         name="evaluate pending articles, send due alerts",
         replace_existing=True,
-        # Right at start too: what a crash left pending or unsent goes first.
+        # At start too: articles and deliveries a crash left behind do not wait for news.
         next_run_time=datetime.now().astimezone(),
     )
     scheduler.add_job(
@@ -123,6 +123,8 @@ def build_scheduler(
         id="maintenance",
         name="retention, ANALYZE, VACUUM",
         replace_existing=True,
+        # At start too: articles and deliveries a crash left behind do not wait for news.
+        next_run_time=datetime.now().astimezone(),
     )
     scheduler.add_listener(_on_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return scheduler, jobs

@@ -119,6 +119,12 @@ class Service:
                 evaluate_pending, self.archive, self.rules, self.alerts.snippet_chars
             )
 
+    async def catch_up(self) -> DispatchReport:
+        """Evaluate whatever is pending (left by a crash, or set aside by a busy pass), then
+        send what is due: run at daemon start and on every dispatch tick."""
+        await self.evaluate()
+        return await self.dispatch()
+
     async def dispatch(self) -> DispatchReport:
         async with self._alerting:
             report = await asyncio.to_thread(dispatch_due, self.archive, self.channels, self.alerts)
@@ -141,11 +147,9 @@ class Service:
                 logger.exception("maintenance failed")
 
     async def tick(self) -> None:
-        """The dispatch job: articles left pending (a crash, a failed pass) are evaluated,
-        then what is due is sent."""
+        """The dispatch job: the heartbeat /healthz reads, then `catch_up`."""
         self.metrics.beat()
-        await self.evaluate()
-        await self.dispatch()
+        await self.catch_up()
 
     async def run_pass(
         self,

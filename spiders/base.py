@@ -131,10 +131,38 @@ class SourcePoll:
                     if not isinstance(output, scrapy.Request):
                         self._pending += 1  # an item, settled by the pipeline once stored
                     yield output
+            except Exception as exc:
+                # Scrapy would log it as a spider error, below any level we show; here it is
+                # one line with the URL, and a failed poll or a failed page.
+                self._callback_failed(handler, args[0] if args else None, exc)
             finally:
                 self.settle()
 
         return run
+
+    def _callback_failed(self, handler: Callable[..., Any], answer: object, exc: Exception) -> None:
+        if isinstance(answer, Response):
+            url = answer.url
+        else:
+            url = failed_url(answer) if isinstance(answer, Failure) else self.source.url
+        reason = f"{type(exc).__name__}: {exc}"
+        self.outcome.errors += 1
+        if handler == self.parse_article:
+            self.outcome.failed_pages += 1
+            logger.error(
+                "source %s: page %s could not be read: %s",
+                self.source.name,
+                url,
+                reason,
+                exc_info=exc,
+            )
+            return
+        # The source's own document (or a sitemap or listing page it links to): whatever it
+        # listed before the error was followed, but the poll is no success.
+        self.outcome.error = self.outcome.error or f"cannot read {url}: {reason}"
+        logger.error(
+            "source %s: %s could not be read: %s", self.source.name, url, reason, exc_info=exc
+        )
 
     def first_request(self) -> scrapy.Request:
         conditional: dict[str, str] = {}
@@ -181,7 +209,10 @@ class SourcePoll:
         )
 
     def source_failed(self, failure: Failure) -> None:
-        self.outcome.error = describe_failure(failure)
+        limit = (
+            failure.request.meta.get("download_maxsize") if hasattr(failure, "request") else None
+        )
+        self.outcome.error = describe_failure(failure, limit or self.crawl_config.max_page_bytes)
 
     def _parse_start(self, response: Response) -> Iterator[Any]:
         if response.status == 304:
@@ -241,9 +272,8 @@ class SourcePoll:
     def article_failed(self, failure: Failure) -> None:
         self.outcome.failed_pages += 1
         url = failed_url(failure)
-        logger.warning(
-            "source %s: cannot fetch %s: %s", self.source.name, url, describe_failure(failure)
-        )
+        reason = describe_failure(failure, self.crawl_config.max_page_bytes)
+        logger.warning("source %s: cannot fetch %s: %s", self.source.name, url, reason)
 
     def parse_article(
         self, response: Response, canonical: str, hint: EntryHint
@@ -254,7 +284,9 @@ class SourcePoll:
             media_type and not media_type.startswith(HTML_TYPES)
         ):
             self._reject(
-                canonical, f"not an HTML page ({media_type or 'no content type'}) at {response.url}"
+                canonical,
+                f"not an HTML page ({media_type or 'no content type'}) at {response.url}",
+                final=True,
             )
             return
         try:
@@ -274,10 +306,22 @@ class SourcePoll:
             poll=self,
         )
 
-    def _reject(self, canonical: str, reason: str) -> None:
+    def _reject(self, canonical: str, reason: str, final: bool = False) -> None:
         self.outcome.failed_pages += 1
-        logger.warning("source %s: %s", self.source.name, reason)
-        record_rejected(self.archive, canonical, self.source.name, reason)
+        logger.warning(
+            "source %s: %s (%s)", self.source.name, reason, self.set_aside(canonical, reason, final)
+        )
+
+    def set_aside(self, canonical: str, reason: str, final: bool = False) -> str:
+        """Remember a page that held no article; when it is tried again, in words.
+
+        `final`: it will never hold one (not HTML at all), so it is given up at once.
+        """
+        waits = () if final else self.crawl_config.rejected_retry_seconds
+        retry_at = record_rejected(self.archive, canonical, self.source.name, reason, waits)
+        if retry_at is None:
+            return "given up: newswatch sources --given-up"
+        return f"tried again after {retry_at.strftime('%Y-%m-%d %H:%M')} UTC"
 
 
 def absolute_url(base_url: str, raw: str) -> str | None:

@@ -88,11 +88,25 @@ class CrawlConfig(BaseModel):
     backoff_max_interval: str = Field(
         default="1d", description="a failing source is polled at most this rarely"
     )
+    retry_rejected_after: list[str] = Field(
+        default_factory=lambda: ["1h", "6h", "1d"],
+        description="a page that held no article is fetched again after each of these waits, "
+        "then given up",
+    )
 
     _schedule = field_validator("schedule")(check_schedule)
     _intervals = field_validator(
         "adaptive_min_interval", "adaptive_max_interval", "backoff_max_interval"
     )(check_interval)
+
+    @field_validator("retry_rejected_after")
+    @classmethod
+    def _retry_waits(cls, waits: list[str]) -> list[str]:
+        return [check_interval(wait) for wait in waits]
+
+    @property
+    def rejected_retry_seconds(self) -> tuple[int, ...]:
+        return tuple(interval_seconds(wait) or 0 for wait in self.retry_rejected_after)
 
 
 class SourceConfig(BaseModel):

@@ -22,6 +22,21 @@ _CP1252 = {
 }
 _AS_CP1252 = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "ascii", "us-ascii"})
 
+# What a reader sees: markup, scripts and styles are ASCII and would dilute the measures below.
+# `[^<>]` keeps a page of unclosed "<" linear; the measures read at most this much of a page.
+_MARKUP = re.compile(r"<[^<>]*>|&#?\w+;")
+_MEASURED_CHARS = 500_000
+# UTF-8 read as windows-1252 (then saved as UTF-8): "é" becomes "Ã©", "’" becomes "â€™".
+_TWICE = re.compile("[\u00c2\u00c3][\u0080-\u00bf\u2018-\u203a\u0152-\u0192]|\u00e2\u20ac")
+# Latin-1 signs that real text uses, unlike the rest of U+00A0..U+00BF and the C1 controls.
+_USUAL_SIGNS = frozenset("\u00a0«»°·©®§±½¼¾²³µ")
+# In windows-1252 text, accented letters are a small share of the letters (French about 4%,
+# German 2%, Icelandic 12%); random bytes read as windows-1252 are nearly all accented.
+_MAX_ACCENTED_SHARE = 0.35
+_MAX_ODD_SIGN_SHARE = 0.03
+_MAX_REPLACEMENT_SHARE = 0.01
+_MAX_TWICE_SHARE = 0.01
+
 
 class UndecodablePage(ValueError):
     """Bytes that no declared or likely encoding turns into text."""
@@ -52,15 +67,73 @@ def decode_page(body: bytes, content_type_header: str | None) -> str:
     valid = len(_UTF8_SEQUENCE.findall(body))
     text = body.decode("utf-8", errors="replace")
     if valid > text.count("\ufffd"):
-        return _checked(text)  # UTF-8 with a few damaged bytes: keep the good ones
-    return _checked(body.decode("latin-1").translate(_CP1252))
+        return _checked(text, damaged=True)  # UTF-8 with a few damaged bytes: keep the good ones
+    return _checked(body.decode("latin-1").translate(_CP1252), legacy=True)
 
 
-def _checked(text: str) -> str:
+def _checked(text: str, *, damaged: bool = False, legacy: bool = False) -> str:
+    """`text`, unless it is binary data or garbage; `damaged`: UTF-8 read past bad bytes,
+    `legacy`: bytes that were valid in no declared encoding, read as windows-1252."""
     controls = len(_CONTROL.findall(text))
     if controls and controls > _MAX_CONTROL_SHARE * len(text):
         raise UndecodablePage(
             f"undecodable text: {controls} control characters in {len(text)}, "
             "binary data rather than a page"
         )
+    visible = _visible(text[:_MEASURED_CHARS])
+    if not visible:
+        return text
+    if damaged:
+        replaced = visible.count("\ufffd")
+        if replaced > _MAX_REPLACEMENT_SHARE * len(visible):
+            raise UndecodablePage(
+                f"undecodable text: {replaced} of {len(visible)} visible characters are not "
+                "valid UTF-8"
+            )
+    if legacy:
+        _refuse_garbage(visible)
+    twice = len(_TWICE.findall(visible))
+    if twice >= 10 and twice > _MAX_TWICE_SHARE * len(visible):
+        raise UndecodablePage(
+            f"mojibake: {twice} characters of UTF-8 decoded as windows-1252 and saved again"
+        )
     return text
+
+
+def _visible(text: str) -> str:
+    """The characters outside markup, scripts and styles, without white space."""
+    lower = text.lower()
+    kept: list[str] = []
+    at = 0
+    while True:
+        starts = [i for i in (lower.find("<script", at), lower.find("<style", at)) if i >= 0]
+        if not starts:
+            kept.append(text[at:])
+            break
+        start = min(starts)
+        kept.append(text[at:start])
+        closing = "</script" if lower.startswith("<script", start) else "</style"
+        end = lower.find(closing, start)
+        if end < 0:
+            break
+        at = end + len(closing)
+    return "".join(_MARKUP.sub(" ", "".join(kept)).split())
+
+
+def _refuse_garbage(visible: str) -> None:
+    """Bytes valid in no encoding but read as windows-1252 are refused unless they look like
+    text in a Latin script: mostly plain letters, few odd signs."""
+    letters = [ch for ch in visible if ch.isalpha()]
+    accented = sum(not ch.isascii() for ch in letters)
+    odd = sum(
+        1
+        for ch in visible
+        if not ch.isascii() and not ch.isalpha() and ch not in _USUAL_SIGNS and ch < "\u0100"
+    )
+    if (letters and accented > _MAX_ACCENTED_SHARE * len(letters)) or (
+        odd > _MAX_ODD_SIGN_SHARE * len(visible)
+    ):
+        raise UndecodablePage(
+            f"not text in any encoding: {accented} of {len(letters)} letters accented and "
+            f"{odd} odd signs in {len(visible)} characters, as random bytes would give"
+        )

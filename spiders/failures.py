@@ -48,7 +48,17 @@ def _redirects(failure: Failure) -> str:
     return f"too many redirects ({hops}), the last to {urls[-1] if urls else '?'}"
 
 
+_INFLATED = re.compile(r"\((\d+) B compressed.*DOWNLOAD_MAXSIZE \((\d+) B\) during decompression")
+
+
 def _too_large(error: Exception) -> str | None:
+    inflated = _INFLATED.search(str(error))
+    if inflated is not None:
+        size, limit = inflated.groups()
+        return (
+            f"larger than the size limit (max_page_bytes = {limit}) once decompressed: "
+            f"{size} bytes of compressed data (a decompression bomb?)"
+        )
     found = _MAXSIZE.search(str(error))
     if found is None:
         return None
@@ -56,7 +66,9 @@ def _too_large(error: Exception) -> str | None:
     return f"larger than the size limit (max_page_bytes = {limit}): {size} bytes"
 
 
-def describe_failure(failure: Failure) -> str:
+def describe_failure(failure: Failure, max_bytes: int | None = None) -> str:
+    """The reason; `max_bytes` is the size limit the request was under, for the one failure
+    Scrapy gives no words to (an answer of unknown size that streamed past the limit)."""
     error = failure.value
     if isinstance(error, HttpError):
         return f"HTTP {error.response.status}"
@@ -70,13 +82,21 @@ def describe_failure(failure: Failure) -> str:
         too_large = _too_large(error)
         if too_large is not None:
             return too_large
-        return f"download cancelled ({error})" if str(error) else "download cancelled"
+        if str(error):
+            return f"download cancelled ({error})"
+        if max_bytes is not None:
+            # Timeouts have their own error; a bare cancel is the size check of a body that
+            # gave no Content-Length (an endless chunked answer), or the crawler stopping.
+            return f"larger than the size limit (max_page_bytes = {max_bytes}) as it streamed in"
+        return "download cancelled"
     if isinstance(error, ResponseDataLossError):
         return "the response was cut short"
     if isinstance(error, DownloadFailedError | twisted_errors.ConnectError):
         return f"download failed: {error}"
     if isinstance(error, IgnoreRequest) and "max redirections" in str(error):
         return _redirects(failure)
+    if isinstance(error, IgnoreRequest) and (too_large := _too_large(error)) is not None:
+        return too_large
     if isinstance(error, IgnoreRequest):
         return str(error) or "request refused (robots.txt or a size limit)"
     return f"{type(error).__name__}: {error}"

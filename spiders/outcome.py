@@ -15,6 +15,7 @@ class PollOutcome:
     new: int = 0  # stored as new articles
     duplicates: int = 0  # stored, but repeating an earlier article
     failed_pages: int = 0  # pages that could not be fetched or yielded no article
+    errors: int = 0  # unexpected errors (a parser, extraction or the archive failing)
     not_modified: bool = False  # the source answered 304
     error: str | None = None  # why the source itself failed, if it did
     interrupted: bool = False  # cut short by shutdown: no verdict on the source
@@ -34,5 +35,5 @@ class PollOutcome:
         return (
             f"{self.entries} entries, {self.known} known, {self.too_old} too old, "
             f"{self.fetched} fetched, {self.new} new, {self.duplicates} duplicates, "
-            f"{self.failed_pages} failed"
+            f"{self.failed_pages} failed" + (f", {self.errors} errors" if self.errors else "")
         )

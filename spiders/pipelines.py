@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from db.draft import ArticleDraft
-from db.store import record_rejected, store_article
+from db.store import store_article
 from spiders.base import PageItem
 from spiders.extract import ExtractionError, extract
 
@@ -36,8 +36,30 @@ class ArticlePipeline:
             draft = self._extract(item)
             self._store(item, draft)
             return draft
+        except DropItem:
+            raise
+        except Exception as exc:
+            # The archive failed: the page is not remembered as rejected, so the next poll
+            # fetches it again.
+            self._failed(item, "not stored", exc)
+            raise DropItem(f"not stored: {exc}") from exc
         finally:
             poll.settle()
+
+    @staticmethod
+    def _failed(item: PageItem, what: str, exc: Exception) -> None:
+        """One line with the URL for an error Scrapy would log below any level we show."""
+        item.poll.outcome.failed_pages += 1
+        item.poll.outcome.errors += 1
+        logger.error(
+            "source %s: %s %s: %s: %s",
+            item.source,
+            item.url,
+            what,
+            type(exc).__name__,
+            exc,
+            exc_info=exc,
+        )
 
     def _extract(self, item: PageItem) -> ArticleDraft:
         poll = item.poll
@@ -53,9 +75,16 @@ class ArticlePipeline:
             )
         except ExtractionError as exc:
             poll.outcome.failed_pages += 1
-            logger.warning("source %s: %s", item.source, exc)
-            record_rejected(poll.archive, item.url, item.source, str(exc))
+            logger.warning(
+                "source %s: %s (%s)", item.source, exc, poll.set_aside(item.url, str(exc))
+            )
             raise DropItem(str(exc)) from exc
+        except Exception as exc:
+            # A crash inside extraction (trafilatura, the language guesser): the page is set
+            # aside like one that held no article, so it is retried a few times, not for ever.
+            self._failed(item, "could not be extracted", exc)
+            poll.set_aside(item.url, f"extraction crashed: {type(exc).__name__}: {exc}")
+            raise DropItem(f"extraction crashed: {exc}") from exc
 
     def _store(self, item: PageItem, draft: ArticleDraft) -> None:
         outcome = item.poll.outcome

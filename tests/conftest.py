@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,20 +11,28 @@ import pytest
 from sqlalchemy import Engine
 
 from db.engine import open_archive
+from tests.support.gates import unavailable
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Another port for a second server (or, in the gate's own test, for none at all).
+PORT = int(os.environ.get("NEWSWATCH_TEST_PGPORT", "5432"))
+POSTGRES = f"postgresql+psycopg://postgres@127.0.0.1:{PORT}/test"
 
 
 def _postgres_schema() -> Iterator[str]:
     """A fresh schema in the `test` database per test; the URL routes every query into it."""
-    psycopg = pytest.importorskip("psycopg")
+    try:
+        import psycopg
+    except ImportError:
+        unavailable("psycopg is not installed")
     schema = f"nw_{uuid.uuid4().hex[:12]}"
     try:
         conn = psycopg.connect(
-            "host=127.0.0.1 port=5432 dbname=test user=postgres", autocommit=True, connect_timeout=5
+            f"host=127.0.0.1 port={PORT} dbname=test user=postgres",
+            autocommit=True,
+            connect_timeout=5,
         )
     except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
+        unavailable(f"PostgreSQL at 127.0.0.1:{PORT} is not reachable: {exc}")
     with conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
         try:

@@ -143,73 +143,96 @@ def send_due_digests(
     retry_at: Callable[[int, DeliveryError], datetime],
     on_permanent: Callable[[str, str, str], None],
 ) -> dict[str, int]:
-    """Send every open digest whose time has come; counts of 'sent', 'retried', 'failed'."""
-    counts = {"sent": 0, "retried": 0, "failed": 0}
+    """Send every open digest whose time has come; counts of 'sent', 'retried', 'failed' and
+    'errors' (unexpected ones, also counted as retried or failed)."""
+    counts = {"sent": 0, "retried": 0, "failed": 0, "errors": 0}
     with Session(engine) as session:
         due = session.exec(
             select(Digest.id)
             .where(col(Digest.status) == "open", col(Digest.next_attempt_at) <= clock())
             .order_by(col(Digest.due_at), col(Digest.id))
         ).all()
+    sender = _DigestSender(engine, channels, cfg, clock, retry_at, on_permanent, counts)
     for digest_id in due:
         assert digest_id is not None
-        digest = _claim(engine, digest_id, lease_until())
+        try:
+            digest = _claim(engine, digest_id, lease_until())
+        except Exception:
+            logger.exception("digest %d: not claimed", digest_id)
+            counts["errors"] += 1
+            continue
         if digest is None:
             continue
+        try:
+            sender.one(digest)
+        except Exception as exc:
+            # Gathering or rendering it failed: one failed attempt, never a digest left
+            # `sending` until its lease runs out; the other digests are still sent.
+            logger.error(
+                "digest %d via %s: unexpected error", digest_id, digest.channel, exc_info=exc
+            )
+            counts["errors"] += 1
+            try:
+                sender.failed(digest, _members(engine, digest_id), DeliveryError.unexpected(exc))
+            except Exception:
+                logger.exception("digest %d: failure not recorded", digest_id)
+    return counts
+
+
+class _DigestSender:
+    def __init__(
+        self,
+        engine: Engine,
+        channels: dict[str, Channel],
+        cfg: AlertsConfig,
+        clock: Callable[[], datetime],
+        retry_at: Callable[[int, DeliveryError], datetime],
+        on_permanent: Callable[[str, str, str], None],
+        counts: dict[str, int],
+    ) -> None:
+        self.engine = engine
+        self.channels = channels
+        self.cfg = cfg
+        self.clock = clock
+        self.retry_at = retry_at
+        self.on_permanent = on_permanent
+        self.counts = counts
+
+    def one(self, digest: Digest) -> None:
+        engine = self.engine
+        assert digest.id is not None
+        digest_id = digest.id
         members = _members(engine, digest_id)
         if not members:
-            _record(engine, digest_id, [], {"status": "sent", "sent_at": clock()}, {})
-            continue
-        channel = channels.get(digest.channel)
+            _record(engine, digest_id, [], {"status": "sent", "sent_at": self.clock()}, {})
+            return
+        channel = self.channels.get(digest.channel)
         attempts = digest.attempts + 1
         if channel is None:
             reason = f"channel {digest.channel!r} is not configured"
             _fail(engine, digest_id, members, attempts, reason)
-            counts["failed"] += 1
-            continue
-        groups = load_groups(engine, members, cfg.snippet_chars)
+            self.counts["failed"] += 1
+            return
+        groups = load_groups(engine, members, self.cfg.snippet_chars)
         outgoing = OutgoingAlert(
             alert_id=0,
-            rendered=render_digest(groups, digest.due_at, cfg.timezone),
+            rendered=render_digest(groups, digest.due_at, self.cfg.timezone),
             message_id=digest_message_id(digest_id, digest.channel, digest.due_at),
             groups=groups,
         )
         try:
             channel.send(outgoing)
         except DeliveryError as exc:
-            if not exc.retry or attempts >= cfg.max_attempts:
-                reason = (
-                    exc.message
-                    if not exc.retry
-                    else f"gave up after {attempts} attempts: {exc.message}"
-                )
-                _fail(engine, digest_id, members, attempts, reason)
-                on_permanent(digest.channel, f"digest {digest_id} ({len(members)} alerts)", reason)
-                counts["failed"] += 1
-                continue
-            when = retry_at(attempts, exc)
-            _record(
-                engine,
-                digest_id,
-                members,
-                {
-                    "status": "open",
-                    "attempts": attempts,
-                    "last_error": exc.message,
-                    "next_attempt_at": when,
-                },
-                {"last_error": exc.message, "next_attempt_at": when},
+            self.failed(digest, members, exc)
+            return
+        except Exception as exc:
+            logger.error(
+                "digest %d via %s: unexpected error", digest_id, digest.channel, exc_info=exc
             )
-            logger.warning(
-                "digest %d via %s will be retried at %s: %s",
-                digest_id,
-                digest.channel,
-                when.isoformat(),
-                exc.message,
-            )
-            counts["retried"] += 1
-            continue
-        now = clock()
+            self.counts["errors"] += 1
+            self.failed(digest, members, DeliveryError.unexpected(exc), log=False)
+            return
+        now = self.clock()
         _record(
             engine,
             digest_id,
@@ -224,5 +247,43 @@ def send_due_digests(
             len(members),
             len(groups),
         )
-        counts["sent"] += 1
-    return counts
+        self.counts["sent"] += 1
+
+    def failed(
+        self, digest: Digest, members: list[int], exc: DeliveryError, log: bool = True
+    ) -> None:
+        """Attempt `digest.attempts + 1` failed: the digest is retried, or failed for good."""
+        assert digest.id is not None
+        attempts = digest.attempts + 1
+        if not exc.retry or attempts >= self.cfg.max_attempts:
+            reason = (
+                exc.message
+                if not exc.retry
+                else f"gave up after {attempts} attempts: {exc.message}"
+            )
+            _fail(self.engine, digest.id, members, attempts, reason)
+            self.on_permanent(digest.channel, f"digest {digest.id} ({len(members)} alerts)", reason)
+            self.counts["failed"] += 1
+            return
+        when = self.retry_at(attempts, exc)
+        _record(
+            self.engine,
+            digest.id,
+            members,
+            {
+                "status": "open",
+                "attempts": attempts,
+                "last_error": exc.message,
+                "next_attempt_at": when,
+            },
+            {"last_error": exc.message, "next_attempt_at": when},
+        )
+        if log:
+            logger.warning(
+                "digest %d via %s will be retried at %s: %s",
+                digest.id,
+                digest.channel,
+                when.isoformat(),
+                exc.message,
+            )
+        self.counts["retried"] += 1

@@ -24,23 +24,31 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, update
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from alerts.delivery.channel_config import ChannelConfig
 from alerts.delivery.channels.base import Channel, DeliveryError, notice
+from alerts.delivery.claims import (
+    LEASE,
+    alert_of,
+    claim,
+    due,
+    finish,
+    hold_channel,
+    release_stale,
+    sent_last_hour,
+    story_parent,
+)
 from alerts.delivery.config import AlertsConfig
 from alerts.delivery.digests import open_digest, release_orphans, route_into, send_due_digests
-from alerts.delivery.outgoing import Parent, load_outgoing, parent_of
+from alerts.delivery.outgoing import load_outgoing
 from alerts.delivery.render import DEFAULT_SUBJECT
-from alerts.delivery.secrets import redact
-from db.models import Alert, Delivery, Digest, utcnow
+from db.models import Digest, utcnow
+
+__all__ = ["LEASE", "DispatchReport", "Dispatcher", "backoff", "dispatch_due", "release_stale"]
 
 logger = logging.getLogger(__name__)
-
-LEASE = timedelta(minutes=10)
-BATCH = 100
-THROTTLE_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +61,16 @@ class DispatchReport:
     digests_sent: int = 0
     # Follow-ups a channel does not want (`followups = "none"`).
     skipped: int = 0
+    # Unexpected errors (not a DeliveryError): each one also counts as retried or failed.
+    errors: int = 0
 
     def summary(self) -> str:
         line = (
             f"alerts: {self.sent} sent, {self.retried} to retry, {self.failed} failed, "
             f"{self.digested} into digests, {self.digests_sent} digests sent"
         )
-        return line + (f", {self.skipped} follow-ups skipped" if self.skipped else "")
+        line += f", {self.skipped} follow-ups skipped" if self.skipped else ""
+        return line + (f", {self.errors} unexpected errors" if self.errors else "")
 
 
 def backoff(attempts: int, cfg: AlertsConfig) -> timedelta:
@@ -74,124 +85,10 @@ def backoff(attempts: int, cfg: AlertsConfig) -> timedelta:
 # ------------------------------------------------------------------ the dispatcher
 
 
-def release_stale(engine: Engine, now: datetime) -> int:
-    """Put deliveries and digests whose sending lease has run out back; how many there were."""
-    with Session(engine) as session:
-        result = session.exec(
-            update(Delivery)
-            .where(col(Delivery.status) == "sending", col(Delivery.next_attempt_at) <= now)
-            # The dispatcher may have died after the server took the message.
-            .values(status="pending", in_doubt=True)
-        )
-        digests = session.exec(
-            update(Digest)
-            .where(col(Digest.status) == "sending", col(Digest.next_attempt_at) <= now)
-            .values(status="open")
-        )
-        session.commit()
-    released = int(result.rowcount) + int(digests.rowcount)
-    if released:
-        logger.warning("%d deliveries left 'sending' by a stopped dispatcher are pending", released)
-    return released
-
-
-def _due(engine: Engine, now: datetime, after: int) -> list[tuple[int, str]]:
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Delivery.id, Delivery.channel)
-            .where(
-                col(Delivery.status) == "pending",
-                col(Delivery.digest_id).is_(None),
-                col(Delivery.next_attempt_at) <= now,
-                col(Delivery.id) > after,
-            )
-            .order_by(col(Delivery.id))
-            .limit(BATCH)
-        ).all()
-    return [(delivery_id, channel) for delivery_id, channel in rows if delivery_id is not None]
-
-
-def _claim(engine: Engine, delivery_id: int, now: datetime, lease: timedelta = LEASE) -> int | None:
-    """Take the delivery for this dispatcher; its attempts so far, or None if taken already."""
-    with Session(engine) as session:
-        result = session.exec(
-            update(Delivery)
-            .where(col(Delivery.id) == delivery_id, col(Delivery.status) == "pending")
-            .values(status="sending", next_attempt_at=now + lease)
-        )
-        if result.rowcount != 1:
-            session.rollback()
-            return None
-        attempts = session.exec(
-            select(Delivery.attempts).where(col(Delivery.id) == delivery_id)
-        ).one()
-        session.commit()
-    return attempts
-
-
-def _finish(engine: Engine, delivery_id: int, attempts: int, **values: object) -> None:
-    if isinstance(values.get("last_error"), str):
-        values["last_error"] = redact(str(values["last_error"]))
-    with Session(engine) as session:
-        session.exec(
-            update(Delivery)
-            .where(col(Delivery.id) == delivery_id)
-            .values(attempts=attempts, **values)
-        )
-        session.commit()
-
-
 def _subject_template(cfg: AlertsConfig, channel: str) -> str:
     channel_cfg = cfg.channels.get(channel)
     subject = getattr(channel_cfg, "subject", None)
     return subject if isinstance(subject, str) else DEFAULT_SUBJECT
-
-
-def _sent_last_hour(engine: Engine, channel: str, now: datetime) -> int:
-    with Session(engine) as session:
-        return session.exec(
-            select(func.count())
-            .select_from(Delivery)
-            .where(
-                col(Delivery.channel) == channel,
-                col(Delivery.route) == "immediate",
-                col(Delivery.sent_at) > now - THROTTLE_WINDOW,
-            )
-        ).one()
-
-
-def _alert_of(engine: Engine, delivery_id: int) -> Alert:
-    with Session(engine) as session:
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        alert = session.get(Alert, delivery.alert_id)
-        assert alert is not None
-        return alert
-
-
-def _parent(engine: Engine, delivery_id: int) -> Parent | None:
-    with Session(engine) as session:
-        delivery = session.get(Delivery, delivery_id)
-        assert delivery is not None
-        alert = session.get(Alert, delivery.alert_id)
-        assert alert is not None
-        return parent_of(session, delivery, alert)
-
-
-def _hold_channel(engine: Engine, channel: str, until: datetime) -> None:
-    """Slack asked us to wait: no delivery of this channel is tried before `until`."""
-    with Session(engine) as session:
-        session.exec(
-            update(Delivery)
-            .where(
-                col(Delivery.channel) == channel,
-                col(Delivery.status) == "pending",
-                col(Delivery.digest_id).is_(None),
-                col(Delivery.next_attempt_at) < until,
-            )
-            .values(next_attempt_at=until)
-        )
-        session.commit()
 
 
 class Dispatcher:
@@ -208,14 +105,9 @@ class Dispatcher:
         self.channels = dict(channels)
         self.cfg = cfg
         self.clock = clock
-        self.counts = {
-            "sent": 0,
-            "retried": 0,
-            "failed": 0,
-            "digested": 0,
-            "digests_sent": 0,
-            "skipped": 0,
-        }
+        self.counts = dict.fromkeys(
+            ("sent", "retried", "failed", "digested", "digests_sent", "skipped", "errors"), 0
+        )
         # Channels a server asked to wait (429), until when; rows fetched earlier in the pass
         # must not be tried either.
         self.held: dict[str, datetime] = {}
@@ -250,6 +142,8 @@ class Dispatcher:
             target.send(message)
         except DeliveryError as exc:
             logger.error("operator channel %s could not be told: %s", operator, exc.message)
+        except Exception as exc:
+            logger.exception("operator channel %s could not be told: %s", operator, exc)
 
     def _route_to_digest(
         self, delivery_id: int, channel: str, channel_cfg: ChannelConfig, route: str
@@ -260,28 +154,46 @@ class Dispatcher:
         self.counts["digested"] += 1
 
     def _release(self, delivery_id: int, attempts: int, when: datetime) -> None:
-        _finish(self.engine, delivery_id, attempts, status="pending", next_attempt_at=when)
+        finish(self.engine, delivery_id, attempts, status="pending", next_attempt_at=when)
 
     def one(self, delivery_id: int, channel_name: str) -> None:
         if channel_name in self.resting or self.held.get(channel_name, self.clock()) > self.clock():
             return
-        attempts = _claim(self.engine, delivery_id, self.clock(), self.cfg.lease)
+        attempts = claim(self.engine, delivery_id, self.clock(), self.cfg.lease)
         if attempts is None:
             return  # another dispatcher has it
+        try:
+            self._claimed(delivery_id, attempts, channel_name)
+        except Exception as exc:
+            # Routing or rendering it failed (channel errors are handled in `send`): one
+            # failed attempt, so the row never stays `sending` and the pass goes on.
+            self._unexpected(delivery_id, attempts + 1, channel_name, exc)
+
+    def _unexpected(
+        self, delivery_id: int, attempts: int, channel_name: str, exc: Exception
+    ) -> None:
+        what = f"delivery {delivery_id}"
+        logger.error("%s via %s: unexpected error", what, channel_name, exc_info=exc)
+        self.counts["errors"] += 1
+        self.failed_attempt(
+            delivery_id, attempts, channel_name, what, DeliveryError.unexpected(exc)
+        )
+
+    def _claimed(self, delivery_id: int, attempts: int, channel_name: str) -> None:
         channel = self.channels.get(channel_name)
         channel_cfg = self.cfg.channels.get(channel_name)
         if channel is None or channel_cfg is None:
             reason = f"channel {channel_name!r} is not configured"
-            _finish(self.engine, delivery_id, attempts, status="failed", last_error=reason)
+            finish(self.engine, delivery_id, attempts, status="failed", last_error=reason)
             self.report_permanent(channel_name, f"delivery {delivery_id}", reason)
             self.counts["failed"] += 1
             return
-        alert = _alert_of(self.engine, delivery_id)
-        parent = _parent(self.engine, delivery_id)
+        alert = alert_of(self.engine, delivery_id)
+        parent = story_parent(self.engine, delivery_id)
         if alert.kind == "followup":
             if channel_cfg.followups == "none":
                 reason = "a follow-up of a known story; this channel's followups = none"
-                _finish(self.engine, delivery_id, attempts, status="skipped", last_error=reason)
+                finish(self.engine, delivery_id, attempts, status="skipped", last_error=reason)
                 self.counts["skipped"] += 1
                 return
             # Without a thread to reply in (a seed's story), a follow-up is a digest line.
@@ -308,7 +220,7 @@ class Dispatcher:
             self._route_to_digest(delivery_id, channel_name, channel_cfg, "digest")
             return
         cap = channel_cfg.max_per_hour
-        if cap is not None and _sent_last_hour(self.engine, channel_name, self.clock()) >= cap:
+        if cap is not None and sent_last_hour(self.engine, channel_name, self.clock()) >= cap:
             self._route_to_digest(delivery_id, channel_name, channel_cfg, "overflow")
             return
         self.send(delivery_id, attempts, channel_name, channel)
@@ -325,45 +237,20 @@ class Dispatcher:
         try:
             remote_id = channel.send(outgoing)
         except DeliveryError as exc:
-            if not exc.retry or attempts >= self.cfg.max_attempts:
-                reason = exc.message
-                if exc.retry:
-                    reason = f"gave up after {attempts} attempts: {exc.message}"
-                _finish(
-                    self.engine,
-                    delivery_id,
-                    attempts,
-                    status="failed",
-                    last_error=reason,
-                    in_doubt=False,
-                )
-                self.report_permanent(channel_name, what, reason)
-                self.counts["failed"] += 1
-                return
-            when = self.retry_at(attempts, exc)
-            _finish(
-                self.engine,
-                delivery_id,
-                attempts,
-                status="pending",
-                last_error=exc.message,
-                next_attempt_at=when,
-                in_doubt=exc.in_doubt,
-            )
-            self.resting.add(channel_name)
-            if exc.retry_after is not None:
-                self.held[channel_name] = when
-                _hold_channel(self.engine, channel_name, when)
-            logger.warning(
-                "%s via %s will be retried at %s: %s",
-                what,
-                channel_name,
-                when.isoformat(),
-                exc.message,
-            )
-            self.counts["retried"] += 1
+            if self.failed_attempt(delivery_id, attempts, channel_name, what, exc):
+                self.resting.add(channel_name)
             return
-        _finish(
+        except Exception as exc:
+            logger.error("%s via %s: unexpected error", what, channel_name, exc_info=exc)
+            self.counts["errors"] += 1
+            # Most likely the channel itself (its config, its client): its other deliveries
+            # wait for the next pass rather than fail the same way now.
+            self.resting.add(channel_name)
+            self.failed_attempt(
+                delivery_id, attempts, channel_name, what, DeliveryError.unexpected(exc), False
+            )
+            return
+        finish(
             self.engine,
             delivery_id,
             attempts,
@@ -377,14 +264,71 @@ class Dispatcher:
         logger.info("%s sent via %s: %s", what, channel_name, outgoing.rendered.subject)
         self.counts["sent"] += 1
 
+    def failed_attempt(
+        self,
+        delivery_id: int,
+        attempts: int,
+        channel_name: str,
+        what: str,
+        exc: DeliveryError,
+        log: bool = True,
+    ) -> bool:
+        """Record attempt number `attempts` as failed: retried later (True), or failed for good."""
+        if not exc.retry or attempts >= self.cfg.max_attempts:
+            reason = exc.message
+            if exc.retry:
+                reason = f"gave up after {attempts} attempts: {exc.message}"
+            finish(
+                self.engine,
+                delivery_id,
+                attempts,
+                status="failed",
+                last_error=reason,
+                in_doubt=False,
+            )
+            self.report_permanent(channel_name, what, reason)
+            self.counts["failed"] += 1
+            return False
+        when = self.retry_at(attempts, exc)
+        finish(
+            self.engine,
+            delivery_id,
+            attempts,
+            status="pending",
+            last_error=exc.message,
+            next_attempt_at=when,
+            in_doubt=exc.in_doubt,
+        )
+        if exc.retry_after is not None:
+            self.held[channel_name] = when
+            hold_channel(self.engine, channel_name, when)
+        if log:
+            logger.warning(
+                "%s via %s will be retried at %s: %s",
+                what,
+                channel_name,
+                when.isoformat(),
+                exc.message,
+            )
+        self.counts["retried"] += 1
+        return True
+
     def run(self) -> DispatchReport:
         release_stale(self.engine, self.clock())
         release_orphans(self.engine)
         last_id = 0
-        while due := _due(self.engine, self.clock(), last_id):
-            for delivery_id, channel_name in due:
+        while batch := due(self.engine, self.clock(), last_id):
+            for delivery_id, channel_name in batch:
                 last_id = delivery_id
-                self.one(delivery_id, channel_name)
+                try:
+                    self.one(delivery_id, channel_name)
+                except Exception:
+                    # The archive itself failed (claiming, recording): the lease hands the
+                    # row back later; the other deliveries are still tried.
+                    logger.exception(
+                        "delivery %d via %s: not dispatched", delivery_id, channel_name
+                    )
+                    self.counts["errors"] += 1
         digests = send_due_digests(
             self.engine,
             self.channels,
@@ -397,6 +341,7 @@ class Dispatcher:
         self.counts["digests_sent"] += digests["sent"]
         self.counts["retried"] += digests["retried"]
         self.counts["failed"] += digests["failed"]
+        self.counts["errors"] += digests["errors"]
         return DispatchReport(**self.counts)
 
 

@@ -27,6 +27,8 @@ from alerts.rules.folding import fold
 
 FIELDS = ("title", "text", "lang", "source", "entity")
 MAX_DISTANCE = 1000
+# Parentheses, NOTs and title:/text: inside one another; real queries use a handful.
+MAX_NESTING = 32
 
 # A word is a run of letters and digits, except that every CJK ideograph is a word of its own:
 # Chinese is written without spaces, so "长沙天仪" is a phrase of four words found inside any run.
@@ -201,6 +203,19 @@ class _Parser:
         self.query = query
         self.tokens = _tokens(query)
         self.at = 0
+        self.depth = 0
+
+    def deeper(self, token: _Token | None) -> None:
+        """One more level of nesting (a parenthesis, NOT, a field): refused past MAX_NESTING,
+        a limit no real query reaches, long before Python's own recursion limit."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            column = (token.start if token is not None else len(self.query)) + 1
+            raise QueryError(
+                f"the query nests parentheses, NOT or fields more than {MAX_NESTING} deep",
+                column,
+                self.query,
+            )
 
     def peek(self) -> _Token | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -274,7 +289,11 @@ class _Parser:
         if self.is_op(token, "NOT"):
             assert token is not None
             self.take()
-            return Not(self.parse_unary("NOT"), token.start + 1)
+            self.deeper(token)
+            try:
+                return Not(self.parse_unary("NOT"), token.start + 1)
+            finally:
+                self.depth -= 1
         return self.parse_primary(after)
 
     def parse_primary(self, after: str = "") -> Node:
@@ -284,7 +303,11 @@ class _Parser:
         self.take()
         column = token.start + 1
         if token.kind == "lparen":
-            node = self.parse_or()
+            self.deeper(token)
+            try:
+                node = self.parse_or()
+            finally:
+                self.depth -= 1
             closing = self.peek()
             if closing is None or closing.kind != "rparen":
                 raise self.fail(f"')' to close the '(' at column {column}", closing)
@@ -318,7 +341,11 @@ class _Parser:
             )
         if name in ("title", "text"):
             field: FieldName = "title" if name == "title" else "text"
-            return Scope(field, self.parse_primary(token.text), column)
+            self.deeper(token)
+            try:
+                return Scope(field, self.parse_primary(token.text), column)
+            finally:
+                self.depth -= 1
         value = self.peek()
         if value is None:
             raise self.fail(f"a value right after {token.text}", value)
@@ -352,4 +379,8 @@ class _Parser:
 
 def parse_query(query: str) -> Node:
     """The tree of `query`; raises QueryError."""
-    return _Parser(query).parse()
+    try:
+        return _Parser(query).parse()
+    except RecursionError:
+        # MAX_NESTING should make this unreachable; a query is never a traceback.
+        raise QueryError("the query is nested too deeply", 1, query) from None

@@ -102,6 +102,9 @@ class Analysis:
 
     matches: list[RuleMatch]
     entities: list[EntityFound]
+    # Rules that raised on this article (a bug, a pathological text): name and error. The
+    # others' matches stand; the caller logs and records these.
+    failures: tuple[tuple[str, Exception], ...] = ()
 
     @property
     def relevant(self) -> bool:
@@ -266,10 +269,14 @@ class RuleSet:
         scan = self.scan(title, text, lang, source)
         evaluators = self._evaluators
         matches: list[RuleMatch] = []
+        failures: list[tuple[str, Exception]] = []
         for number in self.candidates(scan):
-            found = evaluators[number](scan)
-            if found is not None:
-                matches.append(RuleMatch(self.rules[number].config, scan.explain(found)))
+            try:
+                found = evaluators[number](scan)
+                if found is not None:
+                    matches.append(RuleMatch(self.rules[number].config, scan.explain(found)))
+            except Exception as exc:  # one rule's failure must not hide the others' matches
+                failures.append((self.rules[number].config.name, exc))
         present = scan.present
         found_entities: set[int] = set()
         for atom in present & self.entity_atoms:
@@ -280,7 +287,7 @@ class RuleSet:
             if places:
                 entity = self.entities[number]
                 entities.append(EntityFound(entity.name, entity.kind, scan.explain(places)))
-        return Analysis(matches, entities)
+        return Analysis(matches, entities, tuple(failures))
 
     def match(
         self, title: str, text: str, lang: str | None, source: str | None = None

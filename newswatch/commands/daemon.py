@@ -24,6 +24,8 @@ def _service(context: Context) -> Service:
     from scheduler.service import Service
 
     config = context.config
+    # The two commands that may upgrade the schema (besides `migrate`): they write the most.
+    context.open_archive(upgrade=True)
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
     return Service(
         context.archive,
@@ -44,6 +46,7 @@ def run(context: Context) -> None:
     from scheduler.daemon import run_daemon
 
     config = context.config
+    context.open_archive(upgrade=True)
     if config.seeds.import_on_start:
         import_seeds(context)
     if not config.sources:
@@ -97,3 +100,9 @@ def crawl(context: Context, names: Sequence[str]) -> None:
         )
     if report.dispatch is not None:
         click.echo(report.dispatch.summary(), err=True)
+    if report.outcomes and len(failed) == len(report.outcomes):
+        # A cron job or CI step must not take "every source failed" for a good run.
+        raise click.ClickException(
+            f"no source could be polled: all {len(failed)} failed (see the errors above; "
+            "`newswatch sources` shows the last error of each)"
+        )

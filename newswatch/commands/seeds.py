@@ -12,11 +12,12 @@ def import_seeds(context: Context) -> None:
     from db.seeds import SeedError
     from db.seeds import import_seeds as load
     from newswatch.progress import progress_bar
+    from spiders.urls import canonical_url
 
     seeds_dir = context.config.seeds.dir
     try:
         with progress_bar(0, "importing seeds") as bar:
-            report = load(context.archive, seeds_dir, bar.update)
+            report = load(context.archive, seeds_dir, bar.update, canonical_url)
     except SeedError as exc:
         raise click.ClickException(f"cannot import seeds: {exc}") from None
     click.echo(

@@ -62,6 +62,8 @@ def render_article(archive: Engine, article_id: int) -> str | None:
             lines.append(f"entities:   {named}")
         if article.alert_reason:
             lines.append(f"why:        {article.alert_reason}")
+        if article.eval_error:
+            lines.append(f"rules erred: {article.eval_error}")
         for delivery, alert in deliveries:
             kind = "alert:    " if alert.kind in ("new", "update") else "follow-up:"
             if alert.kind == "legacy":

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import click
 
-from db.models import Source
+from db.models import RejectedPage, Source
 from newswatch.config import AppConfig, ConfigError
 from newswatch.context import Context, pass_context
 from spiders.check import CheckResult
@@ -100,11 +100,36 @@ def print_source_detail(config: AppConfig, state: Source, context: Context) -> N
         click.echo("  " + "  ".join([*cells, row[-1]]).rstrip())
 
 
+def print_given_up(pages: Sequence[tuple[RejectedPage, str | None]]) -> None:
+    for page, source in pages:
+        click.echo(
+            f"{_when(page.created_at)}  {source or '-'}  {page.attempts} fetches  {page.url}\n"
+            f"    {page.reason}"
+        )
+    click.echo(
+        f"{len(pages)} pages given up; `newswatch sources --clear-given-up [URL]` has them "
+        "fetched again",
+        err=True,
+    )
+
+
 @click.command()
 @click.argument("name", required=False)
 @click.option("--check", is_flag=True, help="fetch each source's URL once and report what is there")
+@click.option("--given-up", is_flag=True, help="list the pages given up after holding no article")
+@click.option(
+    "--clear-given-up",
+    "clear",
+    is_flag=False,
+    flag_value="*",
+    default=None,
+    metavar="[URL]",
+    help="fetch the pages given up (or the one at URL) again when a source next lists them",
+)
 @pass_context
-def sources(context: Context, name: str | None, check: bool) -> None:
+def sources(
+    context: Context, name: str | None, check: bool, given_up: bool, clear: str | None
+) -> None:
     """The configured sources and their crawl state (with --check: are the URLs readable?);
     with NAME, one source's state, health and last 30 polls."""
     config = context.config
@@ -118,8 +143,18 @@ def sources(context: Context, name: str | None, check: bool) -> None:
         if any(not result.ok for result in results):
             sys.exit(1)
         return
-    from db.store import list_sources, sync_sources
+    from db.store import clear_given_up, given_up_pages, list_sources, sync_sources
 
+    if clear is not None:
+        url = None if clear == "*" else canonical_or_exit(clear)
+        cleared = clear_given_up(context.archive, url)
+        if url is not None and not cleared:
+            raise click.ClickException(f"no page given up at {url}")
+        click.echo(f"{cleared} pages cleared; they are fetched when a source next lists them")
+        return
+    if given_up:
+        print_given_up(given_up_pages(context.archive))
+        return
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
     if name is not None:
         from db.store import get_source
@@ -133,3 +168,15 @@ def sources(context: Context, name: str | None, check: bool) -> None:
         print_source_detail(config, state, context)
         return
     print_source_table(config, list_sources(context.archive))
+    count = len(given_up_pages(context.archive))
+    if count:
+        click.echo(f"{count} pages given up after holding no article: --given-up lists them")
+
+
+def canonical_or_exit(url: str) -> str:
+    from spiders.urls import canonical_url
+
+    try:
+        return canonical_url(url)
+    except ValueError as exc:
+        raise click.ClickException(f"not a page URL: {url} ({exc})") from None

@@ -29,7 +29,8 @@ import pytest
 
 from db.draft import ArticleDraft
 from spiders.extract import ExtractionError, extract
-from tests.support.corpora import CorpusPage, corpora_dir, iter_aeb, iter_fundus
+from tests.support.corpora import CorpusPage, iter_aeb, iter_fundus
+from tests.support.gates import require_corpora
 
 pytestmark = pytest.mark.corpus
 
@@ -66,8 +67,7 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run() -> Run:
-    if corpora_dir() is None:
-        pytest.skip("no corpora folder: put it at ../shared/corpora or set NEWSWATCH_CORPORA")
+    require_corpora()
     pages = [*iter_aeb(), *iter_fundus()]
     started = time.perf_counter()
     outcomes = list(_extract_all(pages))

@@ -25,8 +25,9 @@ import pytest
 
 from db.config import DedupConfig
 from db.engine import open_archive
-from tests.support.corpora import corpora_dir, iter_aeb, iter_fundus
+from tests.support.corpora import iter_aeb, iter_fundus
 from tests.support.dedup_set import Report, evaluate_corpus, evaluate_set
+from tests.support.gates import require_corpora
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +116,7 @@ def test_articles_without_a_date_are_judged_against_any_date(
 
 @pytest.mark.corpus
 def test_real_pages_are_linked_only_to_pages_on_their_event(tmp_path: Path) -> None:
-    if corpora_dir() is None:
-        pytest.skip("../shared/corpora is not here (or set NEWSWATCH_CORPORA)")
+    require_corpora()
     pages = [
         (
             page.key,

@@ -17,7 +17,8 @@ import pytest
 
 from alerts.rules.ruleset import RuleSet
 from newswatch.config import load_config
-from tests.support.corpora import corpora_dir, iter_aeb, iter_fundus
+from tests.support.corpora import iter_aeb, iter_fundus
+from tests.support.gates import require_corpora
 
 pytestmark = pytest.mark.corpus
 
@@ -30,8 +31,7 @@ MAX_FLAGGED_SHARE = 0.01
 
 @pytest.fixture(scope="module")
 def flagged() -> tuple[list[str], int]:
-    if corpora_dir() is None:
-        pytest.skip("no corpora folder: put it at ../shared/corpora or set NEWSWATCH_CORPORA")
+    require_corpora()
     rules: RuleSet = load_config(CONFIG).ruleset()
     pages = [*iter_aeb(), *iter_fundus()]
     keys = [

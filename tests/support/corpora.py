@@ -7,7 +7,8 @@ Two corpora, each page with what a person or a careful parser found in it:
   hand-written parser for that publisher extracted.
 
 The folder is `../shared/corpora` next to the repository, or `$NEWSWATCH_CORPORA`. Callers
-skip when `corpora_dir()` is None. Used by the corpus tests and the benchmarks.
+go through `tests.support.gates.require_corpora` (skipped without the folder, failed in CI).
+Used by the corpus tests and the benchmarks.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +15,9 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # Sent piece by piece instead of `body`, as they come (an endless or a slow answer):
+    # chunked, unless `headers` gives a Content-Length. The client hanging up ends it.
+    stream: Iterable[bytes] | None = None
 
 
 Route = Reply | Callable[[BaseHTTPRequestHandler], Reply]
@@ -51,9 +54,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
+        if reply.stream is not None:
+            self._stream(reply.stream, chunked="Content-Length" not in reply.headers)
+            return
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _stream(self, pieces: Iterable[bytes], chunked: bool) -> None:
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for piece in pieces:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                self.wfile.flush()
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up on it, as it should
+        self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -182,3 +182,19 @@ def test_any_input_parses_or_raises_a_query_error(query: str) -> None:
         assert all(
             line.startswith(("rules[0] 'r': query: column ", "groups.")) for line in exc.errors
         )
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["(" * 200 + "drone" + ")" * 200, "NOT " * 200 + "drone", "title:" * 300 + "drone", "(" * 5000],
+)
+def test_a_query_nested_absurdly_deep_is_a_rule_error_not_a_recursion_error(query: str) -> None:
+    with pytest.raises(RuleError) as raised:
+        RuleSet([_rule("deep", query)])
+    (line,) = raised.value.errors
+    assert line.startswith("rules[0] 'deep': query: column ")
+    assert "more than 32 deep" in line
+
+
+def test_nesting_up_to_the_limit_parses() -> None:
+    assert _words(parse_query("(" * 32 + "drone" + ")" * 32)) == "drone"

@@ -10,7 +10,8 @@ from alerts.rules import wordsplit
 from alerts.rules.folding import fold
 from alerts.rules.tokens import index_words, split_by_pattern
 from db.text import fold as archive_fold
-from tests.support.corpora import corpora_dir, iter_aeb, iter_fundus
+from tests.support.corpora import iter_aeb, iter_fundus
+from tests.support.gates import require_corpora
 
 # Texts of the kind the sources publish, and the characters that fold unevenly.
 WRITTEN = [
@@ -60,8 +61,7 @@ def test_folded_words_read_back_to_the_original() -> None:
 
 
 def test_real_pages_split_alike() -> None:
-    if corpora_dir() is None:
-        pytest.skip("no corpora folder: put it at ../shared/corpora or set NEWSWATCH_CORPORA")
+    require_corpora()
     taken = 0
     pages = [*iter_fundus(), *iter_aeb()]
     for page in pages:

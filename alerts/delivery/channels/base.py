@@ -6,7 +6,8 @@ first where the target can), a digest (many alerts in one), or a test or operato
 Exceptions: a channel raises only `DeliveryError`; `retry` says whether trying again later
 may succeed (a server down or slow, a 429, an SMTP 4xx) or not (Slack's `no_service` or
 `invalid_token`, an SMTP 5xx, a missing password); `retry_after` is the wait the server
-asked for. The outbox is the one place that catches it.
+asked for. The outbox is the one place that catches it; anything else a channel raises is
+turned into a retryable `DeliveryError.unexpected` there, so it is one failed attempt.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ class DeliveryError(Exception):
         # The server may have taken the message before the failure (a timeout while waiting
         # for its answer, a dropped connection): the next attempt should look before it sends.
         self.in_doubt = in_doubt
+
+    @classmethod
+    def unexpected(cls, exc: Exception) -> DeliveryError:
+        """An error no channel should raise (a bug, a broken config value) as a failed attempt.
+
+        Retried like a server that is down, so a config fixed in the meantime is picked up;
+        `max_attempts` still ends it, and the operator is told.
+        """
+        return cls(f"unexpected error: {type(exc).__name__}: {exc}", retry=True)
 
 
 @dataclass(frozen=True, slots=True)

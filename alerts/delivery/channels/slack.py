@@ -136,6 +136,10 @@ class SlackChannel:
         except (OSError, http.client.HTTPException) as exc:
             # Refused, reset, timed out, a broken reply: the server may be back later.
             raise _unreachable(exc) from exc
+        except SlackApiError as exc:
+            raise _api_error(exc) from exc
+        except SlackClientError as exc:
+            raise DeliveryError(f"Slack client: {exc}", retry=True) from exc
 
     def _hook(self, text: str, blocks: list[Block]) -> None:
         if self._webhook_url is None:
