@@ -6,7 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck layers pytest bench crawl install clean
+.PHONY: run test lint typecheck layers pytest bench crawl install clean axe
+
+# axe-core (the accessibility checker the browser tests run in each page), from the npm registry.
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (set PYTHON=...)")'
@@ -17,8 +21,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# The daemon and, beside it, the review UI (a second process, which prints its URL); when the
+# daemon stops (Ctrl-C), the UI is stopped too. `migrate` first brings the archive's schema up
+# to date, so the UI never meets an archive older than itself.
 run: $(STAMP)
-	$(BIN)/newswatch run
+	$(BIN)/newswatch migrate
+	$(BIN)/newswatch serve & ui=$$!; trap 'kill $$ui 2>/dev/null; wait $$ui 2>/dev/null' EXIT; $(BIN)/newswatch run
 
 crawl: $(STAMP)
 	$(BIN)/newswatch crawl
@@ -33,7 +41,14 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-pytest: $(STAMP)
+$(AXE):
+	@if command -v npm >/dev/null; then \
+		npm install --silent --prefix .cache/axe --no-audit --no-fund axe-core@$(AXE_VERSION); \
+	else echo "no npm: the accessibility test will say so"; fi
+
+axe: $(AXE)
+
+pytest: $(STAMP) axe
 	$(BIN)/pytest
 
 test: lint typecheck layers pytest
@@ -44,6 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/rule_eval.py
 	$(BIN)/python bench/dedup_choice.py
 	$(BIN)/python bench/dedup_cost.py
+	$(BIN)/python bench/review_search.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -350,3 +350,33 @@ class SourceIssue(SQLModel, table=True):
     cleared_at: datetime | None = _ts()
 
     __table_args__ = (UniqueConstraint("source_id", "kind", name="uq_source_issue_source_kind"),)
+
+
+class Triage(SQLModel, table=True):
+    """An analyst's verdict on one alert in the review UI; an alert without a row is new.
+
+    Verdicts: relevant | noise | follow-up | muted (the alert's story is muted). Rule precision
+    and the noisy-rule flag are computed from these rows.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", unique=True)
+    verdict: str = Field(index=True)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class SavedSearch(SQLModel, table=True):
+    """A search of the review UI kept under a name: the rule-language query and its facets."""
+
+    __tablename__ = "saved_search"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    query: str = Field(sa_column=Column(Text, nullable=False))
+    # The facet filters as the page's query string (source=..&lang=..), applied on opening.
+    filters: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -16,6 +16,7 @@ from newswatch.commands.migrate import migrate
 from newswatch.commands.reload import reload
 from newswatch.commands.rules import rules, search
 from newswatch.commands.seeds import seeds
+from newswatch.commands.serve import serve
 from newswatch.commands.show import show
 from newswatch.commands.sources import sources
 from newswatch.commands.status import status
@@ -67,6 +68,7 @@ for command in (
     alerts,
     evaluate,
     migrate,
+    serve,
 ):
     cli.add_command(command)
 cli.add_command(status)

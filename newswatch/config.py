@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 
-from alerts.delivery.config import AlertsConfig
+from alerts.delivery.config import INBOX, AlertsConfig
 from alerts.rules.config import EntityConfig, GroupDefinition, RuleConfig
 from alerts.rules.ruleset import RuleError, RuleSet
 from db.config import DatabaseConfig, DedupConfig
@@ -46,6 +46,22 @@ class LoggingConfig(BaseModel):
     )
 
 
+class WebConfig(BaseModel):
+    """The review UI (`newswatch serve`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    token_env: str = Field(
+        default="NEWSWATCH_WEB_TOKEN",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="environment variable holding the UI's access token; without one the UI "
+        "serves loopback only",
+    )
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env) or None
+
+
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,6 +71,7 @@ class AppConfig(BaseModel):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     seeds: SeedsConfig = Field(default_factory=SeedsConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     groups: dict[str, GroupDefinition] = Field(default_factory=dict)
     entities: list[EntityConfig] = Field(default_factory=list)
@@ -67,8 +84,8 @@ class AppConfig(BaseModel):
         _unique("rules", [r.name for r in self.rules])
         for index, rule in enumerate(self.rules):
             for channel in rule.channels:
-                if channel not in self.alerts.channels:
-                    known = ", ".join(sorted(self.alerts.channels)) or "none defined"
+                if channel not in self.alerts.channels and channel != INBOX:
+                    known = ", ".join([INBOX, *sorted(self.alerts.channels)])
                     raise ValueError(
                         f"rules[{index}].channels: unknown channel {channel!r} (channels: {known})"
                     )

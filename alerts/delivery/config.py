@@ -23,6 +23,11 @@ __all__ = [
 ]
 
 
+# The review UI's inbox: a channel that is always there and needs no table. An alert of a
+# rule that names it is shown in the inbox (as every alert is) and has no delivery row.
+INBOX = "inbox"
+
+
 class AlertsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -56,6 +61,13 @@ class AlertsConfig(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("channels")
+    @classmethod
+    def _inbox_is_built_in(cls, channels: dict[str, ChannelConfig]) -> dict[str, ChannelConfig]:
+        if INBOX in channels:
+            raise ValueError(f"{INBOX!r} is the review UI's built-in channel: choose another name")
+        return channels
 
     @model_validator(mode="after")
     def _operator_known(self) -> AlertsConfig:

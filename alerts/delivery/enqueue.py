@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from alerts.delivery.config import INBOX
 from db.models import Delivery
 
 
@@ -19,10 +20,12 @@ def enqueue(
 ) -> int:
     """Put one delivery per channel in the outbox, in the caller's transaction.
 
-    The channels of every rule the alert names, each once; how many rows were added.
+    The channels of every rule the alert names, each once; how many rows were added. The
+    inbox needs none: it shows the alert itself.
     """
-    for channel in dict.fromkeys(channels):
+    targets = [channel for channel in dict.fromkeys(channels) if channel != INBOX]
+    for channel in targets:
         session.add(
             Delivery(alert_id=alert_id, article_id=article_id, channel=channel, next_attempt_at=now)
         )
-    return len(dict.fromkeys(channels))
+    return len(targets)

@@ -62,6 +62,12 @@ def test_every_key_is_documented_in_the_shipped_config() -> None:
     assert not missing, f"keys not shown or commented in config.toml: {missing}"
 
 
+def _email(**changes: Any) -> dict[str, Any]:
+    """An email channel table, for a channel named otherwise than the shipped one."""
+    table = {"kind": "email", "host": "127.0.0.1", "port": 25, "security": "none"}
+    return table | {"sender": "nw@localhost", "recipients": ["a@localhost"]} | changes
+
+
 def _raw() -> dict[str, Any]:
     return tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
 
@@ -77,6 +83,7 @@ def _raw() -> dict[str, Any]:
         (lambda raw: raw["sources"][2].update(schedule="often"), "sources[2].schedule: expected"),
         (lambda raw: raw["alerts"]["channels"]["email"].update(port=70000), "email.port"),
         (lambda raw: raw["alerts"]["channels"]["email"].update(security="tls"), "security"),
+        (lambda raw: raw["alerts"].update(channels={"inbox": _email()}), "built-in channel"),
         (lambda raw: raw["rules"][1].update(channels=["pager"]), "unknown channel 'pager'"),
         (lambda raw: raw["rules"][0].pop("query"), "rules[0].query: required key is missing"),
         (lambda raw: raw["rules"][0].update(all=[["x"]]), "rules[0].all: unknown key"),

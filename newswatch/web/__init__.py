@@ -1,0 +1,1 @@
+"""The archive review UI (`newswatch serve`): inbox and triage, search, stories, charts."""
