@@ -1,6 +1,6 @@
 """Measurement behind the choice of MinHash over SimHash for near-duplicates.
 
-For the seeds and the English texts of the development set (tests/data/dedup), each text's
+For the seeds and the English texts of the development set (tests/data/devset/texts), each text's
 same-language copies (boilerplate changed, headline changed, paragraphs dropped or
 reordered, cut short, light edits) are compared with it: SimHash (64 bits over the same
 word 3-shingles) by Hamming distance, MinHash's measure by the share of the copy's shingles

@@ -15,8 +15,9 @@ time and in this process's CPU time (steadier on a machine shared with other wor
 ratio of the CPU median to the smallest archive's (the baseline, measured in the same run),
 the 90th percentile of the wall time, the median check of the same articles without a date
 (looked up in every week), the sketch time (independent of the archive), the index's bytes
-per article (`dedup_key` and `dedup_sketch`, from SQLite's dbstat) and the share of copies
-found.
+per article (`dedup_key`, `dedup_sketch` and `dedup_frequency`, from SQLite's dbstat) and
+the share of copies found. The check includes looking up the new article's feature counts
+(`dedup_frequency`), which the build fills as the store would.
 
 Run: `make bench` (or `.venv/bin/python bench/dedup_cost.py [--sizes 10000,100000,1000000]`).
 The 1M archive takes several minutes to build and about 1.5 GB of disk in a temporary folder.
@@ -46,6 +47,7 @@ from db.config import DedupConfig  # noqa: E402
 from db.dedup.fingerprint import Fingerprint, fingerprint  # noqa: E402
 from db.dedup.minhash import Shingles, shingles, signature  # noqa: E402
 from db.dedup.sketch import Sketch, day_number  # noqa: E402
+from db.dedup.specificity import TOTAL  # noqa: E402
 from db.dedup.verdict import assess  # noqa: E402
 from db.engine import open_archive  # noqa: E402
 from tests.support.corpora import corpora_dir, iter_aeb, iter_fundus  # noqa: E402
@@ -131,6 +133,8 @@ class Archive:
         self.count = 0
         self.sources: list[tuple[int, str, str | None, int]] = []  # copies are made of these
         self.build_seconds = 0.0
+        # Feature counts (dedup_frequency), kept here during the build and written after it.
+        self.df: Counter[int] = Counter()
 
     def _pieces(self, rng: random.Random) -> list[Piece]:
         return rng.sample(self.pool, rng.randint(8, 16))
@@ -159,6 +163,9 @@ class Archive:
                     self.sources.append((article_id, text, pieces[0].lang, day))
                 else:
                     sketch = composed(pieces, day, self.rng)
+                # Weighed as the store weighs it: by the counts of the articles before it.
+                sketch.specific(self.df, self.count - 1)
+                self.df.update(sketch.frequency_keys())
                 published = moment.isoformat(" ")
                 articles.append(
                     (
@@ -189,6 +196,12 @@ class Archive:
                 connection.executemany(
                     "INSERT INTO dedup_sketch (article_id, data) VALUES (?, ?)", sketches
                 )
+        with connection:
+            connection.execute("DELETE FROM dedup_frequency")
+            connection.executemany(
+                "INSERT INTO dedup_frequency (key, articles) VALUES (?, ?)",
+                [*self.df.items(), (TOTAL, self.count)],
+            )
         connection.close()
         self.build_seconds += time.perf_counter() - started
 
@@ -196,7 +209,8 @@ class Archive:
         connection = sqlite3.connect(self.path)
         try:
             rows = connection.execute(
-                "SELECT sum(pgsize) FROM dbstat WHERE name IN ('dedup_key', 'dedup_sketch') "
+                "SELECT sum(pgsize) FROM dbstat WHERE name IN "
+                "('dedup_key', 'dedup_sketch', 'dedup_frequency') "
                 "OR name LIKE 'sqlite_autoindex_dedup%'"
             ).fetchone()
             return int(rows[0] or 0)

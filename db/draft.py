@@ -24,3 +24,5 @@ class ArticleDraft:
     site_name: str | None = None
     source: str | None = None
     keywords: tuple[str, ...] = ()  # the publisher's tags, categories or news:keywords
+    # "day", or "month" when the page gives only the month (`published` is then its first day).
+    date_precision: str = "day"

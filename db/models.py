@@ -380,3 +380,17 @@ class SavedSearch(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class DedupFrequency(SQLModel, table=True):
+    """How many archived articles carry each fingerprint feature (its identity hash): what
+    makes a shared name or number telling is how few articles share it. The row with key
+    -1 counts the articles. Kept by the deduplicator as it files articles, so it is the
+    same for every worker and on every backend."""
+
+    __tablename__ = "dedup_frequency"
+
+    key: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    articles: int = Field(sa_column=Column(Integer, nullable=False))
+
+    __table_args__ = {"sqlite_with_rowid": False}

@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from db.dedup.index import add_keys, remove_keys
+from db.config import DedupConfig
+from db.dedup import specificity
+from db.dedup.index import add_keys, rebuild, remove_keys, weigh
+from db.dedup.names import Names
 from db.dedup.sketch import Sketch
 from db.models import Article
 from db.text import text_hash
@@ -120,12 +123,14 @@ def _free_url(session: Session, record: SeedRecord, url: str) -> str:
     return urn
 
 
-def _sketch(row: Article, record: SeedRecord) -> Sketch:
+def _sketch(row: Article, record: SeedRecord, names: Names) -> Sketch:
     """A seed known to the month may have appeared on any day of it: the deduplicator's time
     window counts from the whole month."""
     span = 30 if record.published_precision == "month" else 0
     assert row.published is not None
-    return Sketch.of(row.title, row.text, row.lang, row.published, span)
+    return Sketch.of(
+        row.title, row.text, row.lang, row.published, span, reference=True, names=names
+    )
 
 
 def import_seeds(
@@ -133,14 +138,24 @@ def import_seeds(
     seeds_dir: Path,
     on_progress: Callable[[int, int], None] | None = None,
     canonical: Callable[[str], str] = str,
+    dedup: DedupConfig | None = None,
 ) -> ImportReport:
     """Load the seeds as articles that start their own stories; a second run changes nothing.
 
     `canonical` turns a seed's URL into the archive's form (the crawler's canonical URL).
-    """
+    Seeds are filed in the deduplicator's index as reference articles (under all their
+    features), with the topic's names of `dedup` (the config's `[dedup]`). An index built
+    with other names (by the migration, which knows no config, or before `[dedup.names]`
+    changed) is built anew first, so that every article is compared with the same names."""
+    names = (dedup or DedupConfig()).name_table()
     records = load_catalogue(seeds_dir)
     added = updated = unchanged = 0
     with Session(engine) as session:
+        rebuilt = specificity.stamp(session) != names.stamp
+        if rebuilt:
+            count = rebuild(session, names)
+            if count:
+                logger.info("dedup index built anew with the configured names: %d articles", count)
         for done, record in enumerate(records, start=1):
             fields = _seed_fields(seeds_dir, record, canonical)
             fields["url"] = _free_url(session, record, fields["url"])
@@ -151,26 +166,26 @@ def import_seeds(
                 session.flush()
                 assert row.id is not None
                 row.story_id = row.id
-                add_keys(session, row.id, _sketch(row, record))
+                add_keys(session, row.id, weigh(session, _sketch(row, record, names)))
                 added += 1
             elif any(getattr(row, key) != value for key, value in fields.items()):
+                assert row.id is not None
+                if not rebuilt:
+                    remove_keys(session, row.id, _sketch(row, record, names))
                 for key, value in fields.items():
                     setattr(row, key, value)
                 # A changed seed is looked at again by the rules and filed anew in the index.
                 row.evaluated_at = None
-                assert row.id is not None
-                remove_keys(session, row.id)
-                add_keys(session, row.id, _sketch(row, record))
+                add_keys(session, row.id, weigh(session, _sketch(row, record, names)))
                 updated += 1
             else:
                 unchanged += 1
-                if record.published_precision != "day" and row.id is not None:
-                    # Filed anew each time: an archive indexed by the migration did not know
-                    # that this seed's date is only known to the month.
-                    remove_keys(session, row.id)
-                    add_keys(session, row.id, _sketch(row, record))
+                assert row.id is not None
+                if rebuilt:
+                    add_keys(session, row.id, weigh(session, _sketch(row, record, names)))
             session.add(row)
             if on_progress is not None:
                 on_progress(done, len(records))
+        specificity.set_stamp(session, names.stamp)
         session.commit()
     return ImportReport(added, updated, unchanged)

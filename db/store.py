@@ -136,7 +136,15 @@ def store_article(
         if existing is not None and existing.id is not None:
             return StoreResult(existing.id, created=False, dup_method="url")
         digest = text_hash(draft.text)
-        sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, utcnow())
+        sketch = sketch_for(
+            draft.title,
+            draft.text,
+            draft.lang,
+            draft.published,
+            utcnow(),
+            draft.date_precision,
+            config.name_table(),
+        )
         original = _first_with_hash(session, digest)
         article = Article(
             url=draft.url,
@@ -204,7 +212,15 @@ def dry_run(engine: Engine, draft: ArticleDraft, dedup: DedupConfig | None = Non
     with Session(engine) as session:
         known = session.exec(select(Article.id).where(Article.url == draft.url)).first()
         original = _first_with_hash(session, text_hash(draft.text))
-        sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, utcnow())
+        sketch = sketch_for(
+            draft.title,
+            draft.text,
+            draft.lang,
+            draft.published,
+            utcnow(),
+            draft.date_precision,
+            config.name_table(),
+        )
         verdict = assess(session, sketch, config)
     same_text = None if original is None else (original.duplicate_of or original.id)
     return DryRun(known, same_text, verdict)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from db.dedup.names import ACTORS, COMMON, canonical, place_or_actor
+from db.dedup.names import DEFAULT, Names
 from db.text import fold, normalise
 
 _WORD = re.compile(r"[^\W_]+")
@@ -91,8 +91,11 @@ _NUMBER = re.compile(
 )
 _QUOTED = re.compile(r"[\"“„«‚‘']\s*([^\"“”„«»‚‘’']{3,60}?)\s*[\"”“»’‘']")
 
-# How much sharing a feature tells: a number or date most, a name, then actors every report
-# of the topic names, first names, and the countries every report names least.
+# How much sharing a feature tells, by kind: a number, date or quoted name most, a name, then
+# years, bare counts, weekdays, first names and places (countries and the topic's known
+# places, which most reports of a region name). How specific the feature is in the archive
+# (db/dedup/specificity.py) is weighed in as well; `a` is a kind of earlier releases'
+# fingerprints (hand-listed actors), kept so that the codes keep their meaning.
 WEIGHTS = {
     "q": 2.0,
     "d": 2.0,
@@ -110,12 +113,15 @@ WEIGHTS = {
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """Typed features of one article: `n:` name, `f:` first name or leading word of a name,
-    `a:` frequent actor, `c:` common place, `q:` quantity, `p:` bare count, `d:` date,
-    `y:` year, `w:` weekday, `t:` quoted name."""
+    `c:` place (a country or a place of the topic's names), `q:` quantity, `p:` bare count,
+    `d:` date, `y:` year, `w:` weekday, `t:` quoted name."""
 
     features: frozenset[str]
     # Name features, most frequent first: what an article is filed under.
     names_by_count: tuple[str, ...] = ()
+    # The name mentioned most, when it is mentioned at least twice and more than any other:
+    # whom the article is about.
+    main: str | None = None
 
     @property
     def weight(self) -> float:
@@ -170,7 +176,7 @@ def _numbers(folded: str, lang: str | None) -> set[str]:
     return features
 
 
-def _names(text: str, lang: str | None) -> Counter[str]:
+def _names(text: str, lang: str | None, table: Names) -> Counter[str]:
     """Name features with how often each occurs (the central actors come up most).
 
     A capitalised word is a name unless it is a sentence's first word and capitalised nowhere
@@ -195,20 +201,29 @@ def _names(text: str, lang: str | None) -> Counter[str]:
         and text[words[index].end() : words[index + 1].start()] in {" ", "-", "\u00a0"}
         for index in range(len(words))
     ]
+    # A title joined by "of" or "for" ("Secretary of State Antony Blinken", "Ministry of
+    # Defence") is one run: only its last word is a name.
+    for index in range(1, len(words) - 1):
+        if (
+            words[index].group(0) in _CONNECTORS
+            and words[index - 1].group(0)[0].isupper()
+            and words[index + 1].group(0)[0].isupper()
+        ):
+            linked[index - 1] = linked[index] = True
     run_last = {words[i].group(0) for i in range(1, len(words)) if linked[i - 1] and not linked[i]}
     counts: Counter[str] = Counter()
     for index, match in enumerate(words):
         word = match.group(0)
         if word.islower():
-            place = place_or_actor(word)
+            place = table.place(word)
             if place is not None:
-                counts[_tier(place)] += 1
+                counts[f"c:{place}"] += 1
             continue
         if not word[0].isupper() or len(word) < 2 or word.lower() in lowered:
             continue
         if _CALENDAR.get(word.lower()):
             continue  # months and weekdays are dates, counted as such
-        known = place_or_actor(word.lower()) is not None or word.isupper() or not word.isalpha()
+        known = table.place(word.lower()) is not None or word.isupper() or not word.isalpha()
         in_run = linked[index]
         if german and not known:
             if word in nouns:
@@ -221,14 +236,20 @@ def _names(text: str, lang: str | None) -> Counter[str]:
         )
         if at_start and not in_run:
             continue  # counted where the word is capitalised mid-sentence, if anywhere
-        form = canonical(word)
-        counts[f"f:{form}" if in_run and form not in COMMON else _tier(form)] += 1
+        form = table.canonical(word)
+        if table.is_place(form):
+            counts[f"c:{form}"] += 1  # a country or a known place: named by most reports
+        else:
+            counts[f"f:{form}" if in_run else f"n:{form}"] += 1
     # A word that is sometimes a name of its own is a name, not a first name.
     for feature in [f for f in counts if f[0] == "f"]:
-        full = _tier(feature[2:])
+        full = f"n:{feature[2:]}"
         if full in counts:
             counts[full] += counts.pop(feature)
     return counts
+
+
+_CONNECTORS = frozenset({"of", "for"})
 
 
 def _looks_german(words: list[re.Match[str]]) -> bool:
@@ -264,14 +285,6 @@ def _german_nouns(words: list[re.Match[str]]) -> set[str]:
     return nouns
 
 
-def _tier(form: str) -> str:
-    if form in COMMON:
-        return f"c:{form}"
-    if form in ACTORS:
-        return f"a:{form}"
-    return f"n:{form}"
-
-
 def _weekdays(folded: str) -> set[str]:
     return {f"w:{_WEEKDAY[word]}" for word in _WORD.findall(folded) if word in _WEEKDAY}
 
@@ -286,13 +299,22 @@ def _quoted(text: str) -> set[str]:
     return features
 
 
-def fingerprint(title: str, text: str, lang: str | None = None) -> Fingerprint:
+def fingerprint(
+    title: str, text: str, lang: str | None = None, table: Names = DEFAULT
+) -> Fingerprint:
     body = f"{title}\n{text}" if title and not text.startswith(title) else text
     folded = fold(body)
-    names = _names(body, lang)
+    names = _names(body, lang, table)
     features = set(names) | _numbers(folded, lang) | _weekdays(folded) | _quoted(body)
     ranked = sorted((f for f in names if f[0] == "n"), key=lambda f: (-names[f], _stable_hash(f)))
-    return Fingerprint(frozenset(features), tuple(ranked))
+    main = None
+    if (
+        ranked
+        and names[ranked[0]] >= 2
+        and (len(ranked) == 1 or names[ranked[1]] < names[ranked[0]])
+    ):
+        main = ranked[0]
+    return Fingerprint(frozenset(features), tuple(ranked), main)
 
 
 def identity(feature: str) -> str:
@@ -306,8 +328,8 @@ def index_features(fp: Fingerprint, limit: int) -> list[str]:
 
     Quantities, dates and quoted names first (up to half), ties broken by a hash so that two
     articles with the same features pick the same ones; then the names it mentions most,
-    the story's actors. Countries, frequent actors, years and weekdays are too common to look
-    anything up by.
+    the story's actors. Used before the archive's counts are known (db/dedup/sketch.py
+    `Sketch.telling` ranks by them once they are).
     """
     facts = sorted((f for f in fp.features if f[0] in "qdt"), key=_stable_hash)[: limit // 2]
     return facts + list(fp.names_by_count[: limit - len(facts)])

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlmodel import Session, col
 
+from db.dedup import specificity
+from db.dedup.names import DEFAULT, Names
 from db.dedup.sketch import Sketch, Stored
 from db.models import Article, DedupKey, DedupSketch
 
@@ -28,17 +30,29 @@ def _rows(article_id: int, sketch: Sketch) -> tuple[list[dict[str, int]], dict[s
     return keys, {"article_id": article_id, "data": sketch.encode()}
 
 
+def weigh(db: Session | Connection, sketch: Sketch) -> Sketch:
+    """The sketch with its features weighed by their specificity in the archive now."""
+    df, total = specificity.lookup(db, sketch.frequency_keys())
+    return sketch.specific(df, total)
+
+
 def add_keys(db: Session | Connection, article_id: int, sketch: Sketch) -> None:
-    """File an article in the index (in the caller's transaction)."""
+    """File an article in the index (in the caller's transaction), and count its features.
+
+    The sketch should have been weighed (`weigh`): its stored weight is the weight then."""
     keys, stored = _rows(article_id, sketch)
     if keys:
         db.execute(insert(DedupKey), keys)
     db.execute(insert(DedupSketch), [stored])
+    specificity.count(db, [sketch.frequency_keys()])
 
 
-def remove_keys(db: Session | Connection, article_id: int) -> None:
+def remove_keys(db: Session | Connection, article_id: int, sketch: Sketch | None = None) -> None:
+    """Take an article out of the index; with its old `sketch`, out of the counts too."""
     db.execute(delete(DedupKey).where(col(DedupKey.article_id) == article_id))
     db.execute(delete(DedupSketch).where(col(DedupSketch.article_id) == article_id))
+    if sketch is not None:
+        specificity.uncount(db, sketch.frequency_keys())
 
 
 def _ranked(
@@ -104,13 +118,19 @@ def load_sketches(db: Session | Connection, ids: Iterable[int]) -> dict[int, Sto
     return {int(article_id): Stored.decode(data) for article_id, data in rows}
 
 
-def index_all(db: Session | Connection) -> int:
+def index_all(db: Session | Connection, names: Names = DEFAULT, skip_seeds: bool = False) -> int:
     """Index every article that has no sketch yet (an archive from before the index).
 
     Reads only the columns it needs, so it also works inside the migration that creates the
-    index, whatever columns later releases add to `article`.
+    index, whatever columns later releases add to `article`. The seed import files seeds
+    itself, as reference articles (`skip_seeds`).
     """
     indexed = {row[0] for row in db.execute(select(col(DedupSketch.article_id)))}
+    if skip_seeds:
+        indexed |= {
+            row[0]
+            for row in db.execute(select(col(Article.id)).where(col(Article.seed).is_not(None)))
+        }
     columns = (
         col(Article.id),
         col(Article.title),
@@ -128,11 +148,13 @@ def index_all(db: Session | Connection) -> int:
             break
         keys: list[dict[str, int]] = []
         sketches: list[dict[str, object]] = []
-        for row_id, title, text, lang, published, created in batch:
-            article_id = int(row_id or 0)
-            if article_id in indexed:
-                continue
-            rows, stored = _rows(article_id, Sketch.of(title, text, lang, published or created))
+        fresh = [
+            (int(row_id or 0), Sketch.of(title, text, lang, published or created, names=names))
+            for row_id, title, text, lang, published, created in batch
+            if int(row_id or 0) not in indexed
+        ]
+        for article_id, sketch in _weigh_batch(db, fresh):
+            rows, stored = _rows(article_id, sketch)
             keys.extend(rows)
             sketches.append(stored)
             count += 1
@@ -140,7 +162,31 @@ def index_all(db: Session | Connection) -> int:
             db.execute(insert(DedupKey), keys)
         if sketches:
             db.execute(insert(DedupSketch), sketches)
+        specificity.count(db, [sketch.frequency_keys() for _, sketch in fresh])
         after = int(batch[-1][0] or 0)
     if count:
         logger.info("dedup index: %d articles indexed", count)
     return count
+
+
+def _weigh_batch(
+    db: Session | Connection, sketches: list[tuple[int, Sketch]]
+) -> list[tuple[int, Sketch]]:
+    """Weigh a batch as if its articles were filed one after the other."""
+    keys = {key for _, sketch in sketches for key in sketch.frequency_keys()}
+    df, total = specificity.lookup(db, sorted(keys))
+    weighed = []
+    for article_id, sketch in sketches:
+        weighed.append((article_id, sketch.specific(df, total)))
+        for key in sketch.frequency_keys():
+            df[key] = df.get(key, 0) + 1
+        total += 1
+    return weighed
+
+
+def rebuild(db: Session | Connection, names: Names) -> int:
+    """Index the archive anew with these names (but the seeds, which the caller files)."""
+    db.execute(delete(DedupKey))
+    db.execute(delete(DedupSketch))
+    specificity.clear(db)
+    return index_all(db, names, skip_seeds=True)

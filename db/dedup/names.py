@@ -1,173 +1,149 @@
-"""Normalising names across languages: transliteration, exonyms, demonyms.
+"""Names across languages: transliteration, spelling by sound, countries and their demonyms.
 
-Names are compared as single folded tokens. A token is mapped to one canonical form when it
-is a known exonym or demonym of a place (Peking, Pékin, Beijing -> beijing; russische,
-Russian, russe -> russia), so a German, Dutch, French and English report of one event name
-the same places alike. The table holds the places and actors this topic's coverage names
-most; people's names are written alike in the Latin-script languages and need no entry
-except where spellings differ (Selenskyj, Zelensky).
+Names are compared as single tokens. A token is first made ASCII (anyascii: Шойгу -> Shoygu)
+and then reduced to how it sounds, so that the spellings of one name in English, German,
+Dutch and French meet (Shoigu, Schoigu, Sjojgoe, Choïgou -> soigu; Zelensky, Selenskyj ->
+selenski; Lavrov, Lawrow -> lavrov; Putin, Poetin, Poutine -> putin). The rules are the
+shipped languages' spelling conventions, not a list of names.
+
+Countries, regions and their adjectives (Russland, Rusland, Russie, russische, chinois;
+Europa, Europe) are mapped to one form from the CLDR names that Babel ships: every territory
+name and every language name (which doubles as the adjective) in English, German, Dutch and
+French. What else a topic's
+coverage spells differently (cities, organisations: Peking, Pékin; NAVO, OTAN) is the
+topic's own data: `[dedup.names]` in config.toml, canonical form -> its other forms.
 """
 
 from __future__ import annotations
 
+import re
+import zlib
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+
+from anyascii import anyascii
+from babel import Locale
+from babel.core import get_global
 
 from db.text import fold
 
-# Cyrillic -> Latin (a simple, BGN-like scheme: enough for Путин -> putin, Лавров -> lavrov).
-_CYRILLIC = dict(
-    zip(
-        "абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґ",
-        [
-            "a",
-            "b",
-            "v",
-            "g",
-            "d",
-            "e",
-            "e",
-            "zh",
-            "z",
-            "i",
-            "i",
-            "k",
-            "l",
-            "m",
-            "n",
-            "o",
-            "p",
-            "r",
-            "s",
-            "t",
-            "u",
-            "f",
-            "kh",
-            "ts",
-            "ch",
-            "sh",
-            "shch",
-            "",
-            "y",
-            "",
-            "e",
-            "yu",
-            "ya",
-            "i",
-            "i",
-            "ye",
-            "g",
-        ],
-        strict=True,
-    )
-)
+LANGUAGES = ("en", "de", "nl", "fr")
 
-# Canonical form -> the forms it has in English, German, Dutch, French and transliterated
-# Russian, folded (lower case, no accents); adjectives and demonyms map to the place.
-_FORMS = {
-    "china": "china chine chinese chinees chinesisch chinois chinoise volksrepublik prc vrc "
-    "rpc kitai kitaia chinezen chinesen",
-    "russia": "russia russland rusland russie russian russisch russe russes rossiia rossii "
-    "russen russischen",
-    "ukraine": "ukraine oekraine ukrainian ukrainisch oekraiens ukrainien ukraina ukrainy",
-    "usa": "us usa amerika america american amerikanisch amerikaans americain etats verenigde "
-    "vereinigte vereinigten vs washington amerikanen americains amerikaner staaten staten",
-    "beijing": "beijing peking pekin",
-    "moscow": "moscow moskau moskou moscou moskva",
-    "kyiv": "kyiv kiev kiew kyjiw kiiv",
-    "lviv": "lviv lwiw lvov lemberg",
-    "germany": "germany deutschland duitsland allemagne german deutsch duits allemand",
-    "france": "france frankreich frankrijk french franzosisch frans francais",
-    "italy": "italy italien italie italian italienisch italiaans italia",
-    "poland": "poland polen pologne polish polnisch pools polonais",
-    "iran": "iran iranian iranisch iraans iranien",
-    "korea": "korea nordkorea coree koreanisch korean",
-    "europe": "europe europa european europaisch europees europese europeen europeens europaer eu",
-    "nato": "nato navo otan",
-    "munich": "munich munchen muenchen",
-    "rome": "rome rom roma",
-    "putin": "putin poetin poutine",
-    "zelensky": "zelensky zelenskyy selenskyj zelenski zelenskiy zelenskii",
-    "kremlin": "kremlin kreml",
-    "soviet": "soviet sowjet sowjetzeit sovjet sovietique ussr udssr",
-    "g7": "g7",
-    "g20": "g20",
-    "un": "un uno vn onu",
-}
-_CANONICAL = {canon: tuple(forms.split()) for canon, forms in _FORMS.items()}
-_EXONYMS = {form: canon for canon, forms in _CANONICAL.items() for form in forms}
-# Everywhere in this topic's coverage: evidence of the topic, hardly of one event.
-COMMON = frozenset({"china", "russia", "ukraine", "usa", "beijing", "moscow", "kyiv", "europe"})
-# Named in most reports of the topic: a shared one says little about the event.
-ACTORS = frozenset(
-    {
-        "putin",
-        "xi",
-        "jinping",
-        "biden",
-        "trump",
-        "blinken",
-        "zelensky",
-        "nato",
-        "g7",
-        "korea",
-        "iran",
-        "soviet",
-        "kremlin",
-        "white",
-        "house",
-        "pentagon",
-        "department",
-        "state",
-        "states",
-        "united",
-        "ministry",
-        "foreign",
-        "president",
-        "minister",
-        "secretary",
-        "council",
-        "security",
-        "national",
-        "un",
-        "germany",
-        "france",
-        "poland",
-        "italy",
-        "munich",
-        "rome",
-        "lviv",
-    }
+# Spelling conventions of the shipped languages, applied in order to an ASCII lower-case word.
+_SOUNDS = (
+    ("tsch", "c"),
+    ("tch", "c"),
+    ("sch", "s"),
+    ("gue", "ge"),
+    ("gui", "gi"),
+    ("sh", "s"),
+    ("sj", "s"),
+    ("ch", "s"),
+    ("zh", "z"),
+    ("kh", "h"),
+    ("ck", "k"),
+    ("ph", "f"),
+    ("w", "v"),
+    ("y", "i"),
+    ("j", "i"),
+    ("oe", "u"),
+    ("ou", "u"),
+    ("z", "s"),
+    ("x", "ks"),
+    ("q", "k"),
+    ("c", "k"),
 )
-# Inflections tried (longest first) when a token is not in the table as it is.
+_DOUBLE = re.compile(r"(.)\1+")
+# Inflections tried (longest first) when a token is not known as it is.
 _ENDINGS = ("ischen", "ische", "isch", "sche", "en", "es", "er", "e", "n", "s")
 
 
-def transliterate(token: str) -> str:
-    return "".join(_CYRILLIC.get(ch, ch) for ch in token)
-
-
-@lru_cache(maxsize=65536)
-def canonical(token: str) -> str:
-    """The folded, transliterated, exonym-mapped form of one word of a name."""
-    word = transliterate(fold(token))
-    if word in _EXONYMS:
-        return _EXONYMS[word]
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            stem = word[: -len(ending)]
-            if stem in _EXONYMS:
-                return _EXONYMS[stem]
+def sound(word: str) -> str:
+    """How a folded ASCII word sounds, in a form its spellings in other languages share."""
+    for written, said in _SOUNDS:
+        word = word.replace(written, said)
+    word = _DOUBLE.sub(r"\1", word)
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
     return word
 
 
-@lru_cache(maxsize=65536)
-def place_or_actor(token: str) -> str | None:
-    """The canonical form when a lower-case `token` names a known place or actor.
+def ascii_fold(token: str) -> str:
+    return fold(anyascii(token)).strip()
 
-    Adjectives are lower case in German, Dutch and French (russische, chinois); short forms
-    (us, un, vs, rom) are ordinary words in lower case and count only when capitalised.
-    """
-    if len(token) < 4:
-        return None
-    form = canonical(token)
-    return form if form in _CANONICAL else None
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """Sound of a one-word country or language name -> the country's code (`cc-ru`)."""
+    likely: Mapping[str, str] = get_global("likely_subtags")
+    forms: dict[str, str] = {}
+    for lang in LANGUAGES:
+        locale = Locale(lang)
+        for code, name in locale.territories.items():
+            # Countries (two letters) and regions (three digits: Europe, Asia, Africa).
+            if ((len(code) == 2 and code.isalpha()) or code.isdigit()) and name.isalpha():
+                forms.setdefault(sound(ascii_fold(name)), f"cc-{code.lower()}")
+        for code, name in locale.languages.items():
+            subtags = likely.get(code, "")
+            territory = subtags.split("_")[-1] if subtags else ""
+            if len(code) == 2 and name.isalpha() and len(territory) == 2 and len(name) >= 4:
+                forms.setdefault(sound(ascii_fold(name)), f"cc-{territory.lower()}")
+    return forms
+
+
+class Names:
+    """How names are told apart: the countries Babel knows and a topic's own forms."""
+
+    def __init__(self, forms: Mapping[str, Iterable[str]] | None = None) -> None:
+        self._known = dict(_countries())
+        for canon, others in (forms or {}).items():
+            target = ascii_fold(canon)
+            for form in (canon, *others):
+                self._known[sound(ascii_fold(form))] = target
+        self._targets = frozenset(self._known.values())
+        self._cache: dict[str, str] = {}
+        table = "\n".join(f"{form}={canon}" for form, canon in sorted(self._known.items()))
+        # What an index built with this table is stamped with (a signed 32-bit number).
+        self.stamp = zlib.crc32(table.encode()) - 2**31
+
+    def canonical(self, token: str) -> str:
+        """The form of one word of a name that its spellings in other languages share."""
+        found = self._cache.get(token)
+        if found is not None:
+            return found
+        word = ascii_fold(token)
+        said = sound(word)
+        form = self._known.get(said)
+        if form is None:
+            for ending in _ENDINGS:
+                if word.endswith(ending) and len(word) - len(ending) >= 3:
+                    form = self._known.get(sound(word[: -len(ending)]))
+                    if form is not None:
+                        break
+        result = form or said
+        if len(self._cache) < 65536:
+            self._cache[token] = result
+        return result
+
+    def is_place(self, form: str) -> bool:
+        """Whether a canonical form is a country or a place of the topic's table."""
+        return form in self._targets
+
+    def place(self, token: str) -> str | None:
+        """The canonical form when a lower-case `token` names a known country or place.
+
+        Adjectives are lower case in German, Dutch and French (russische, chinois); short
+        forms (us, un, vs) are ordinary words in lower case and count only when capitalised.
+        """
+        if len(token) < 4:
+            return None
+        form = self.canonical(token)
+        return form if form in self._targets else None
+
+
+@lru_cache(maxsize=16)
+def names_for(forms: tuple[tuple[str, tuple[str, ...]], ...]) -> Names:
+    return Names(dict(forms))
+
+
+DEFAULT = names_for(())

@@ -1,16 +1,19 @@
 """Everything the deduplicator compares about one article, computed once from its text.
 
-A known article is compared from its stored sketch (about 300 bytes), never from its text:
-the b-bit MinHash signature (the low 16 bits of each minimum; equal by chance once in 65536)
-with the number of its shingles, and its fingerprint as 32-bit feature hashes whose top four
-bits keep the feature's kind (and so its weight), with the weight of the whole fingerprint.
+The text is compared without its page furniture (db/dedup/furniture.py). A known article is
+compared from its stored sketch (about 300 bytes), never from its text: the b-bit MinHash
+signature (the low 16 bits of each minimum; equal by chance once in 65536) with the number
+of its shingles, and its fingerprint as 32-bit feature hashes whose top four bits keep the
+feature's kind, with the weight of the whole fingerprint. A feature weighs its kind's
+weight times its specificity in the archive (db/dedup/specificity.py), looked up when the
+article is checked.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,7 +27,10 @@ from db.dedup.fingerprint import (
     identity,
     index_features,
 )
+from db.dedup.furniture import strip_furniture
 from db.dedup.minhash import NUM_PERM, Hashes, Shingles, band_keys, shingles, signature
+from db.dedup.names import DEFAULT, Names
+from db.dedup.specificity import factors
 
 # Features an article is filed under in the index (the rest are compared, not looked up).
 INDEX_FEATURES = 16
@@ -49,6 +55,10 @@ def day_number(moment: datetime) -> int:
 
 
 _LOW = 0x0FFFFFFF
+# For readers of stored sketches (db/dedup/novelty.py): a feature hash's identity bits, and the
+# weight of each kind code (the top four bits).
+IDENTITY = _LOW
+CODE_WEIGHT = _CODE_WEIGHT
 
 
 def feature_hash(feature: str) -> int:
@@ -88,11 +98,17 @@ class Sketch:
     day: int
     span: int = 0  # days after `day` the publication may fall on (a date known to the month)
     dated: bool = True  # False: the publication day is unknown (`day` is when it was seen)
+    # A reference article (a seed: what the analysts have read) is filed under all its
+    # features and keeps them all in its sketch, so that a short page of it, a teaser or a
+    # live-blog entry, finds it by whatever part of it the page has.
+    reference: bool = False
     # The fingerprint as sorted identity hashes with their weights and names, for comparing
     # with many stored sketches at numpy speed.
     _ids: np.ndarray = field(init=False, repr=False, compare=False)
     _weights: np.ndarray = field(init=False, repr=False, compare=False)
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    # Each feature's specificity in the archive (1.0 until `specific` looked it up).
+    _idf: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_id = {feature_hash(f) & _LOW: f for f in self.fingerprint.features}
@@ -101,6 +117,40 @@ class Sketch:
         object.__setattr__(self, "_ids", ids)
         object.__setattr__(self, "_weights", np.array([WEIGHTS[f[0]] for f in names]))
         object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_idf", np.ones(len(names)))
+
+    def telling(self, limit: int) -> list[str]:
+        """The `limit` most telling features: by weight and specificity once weighed (the
+        rarest names and numbers first), else the most specific kinds and the names the
+        article mentions most (db/dedup/fingerprint.py `index_features`)."""
+        if limit >= len(self._names):
+            return list(self._names)
+        if not self._weighed:
+            return index_features(self.fingerprint, limit)
+        score = self._weights * self._idf
+        order = sorted(range(len(self._names)), key=lambda i: (-score[i], int(self._ids[i])))
+        return [self._names[i] for i in order[:limit]]
+
+    @property
+    def _weighed(self) -> bool:
+        return bool(len(self._idf)) and bool((self._idf < 1.0).any())
+
+    def frequency_keys(self) -> list[int]:
+        """The keys this article counts under in `dedup_frequency`: its feature identities."""
+        return [int(i) for i in self._ids]
+
+    def specific(self, df: Mapping[int, int], total: int) -> Sketch:
+        """This sketch with each feature weighed by how few of `total` articles carry it.
+
+        Set in place (the weights are part of what the check computes, not of the text's
+        identity) and returned, so `weigh(db, sketch)` reads as what it does."""
+        counts = np.array([df.get(int(i), 0) for i in self._ids], dtype=np.float64)
+        object.__setattr__(self, "_idf", factors(counts, total))
+        return self
+
+    @property
+    def weight(self) -> float:
+        return float((self._weights * self._idf).sum())
 
     @classmethod
     def of(
@@ -111,10 +161,13 @@ class Sketch:
         when: datetime,
         span: int = 0,
         dated: bool = True,
+        reference: bool = False,
+        names: Names = DEFAULT,
     ) -> Sketch:
-        sh = shingles(text)
-        fp = fingerprint(title, text, lang)
-        return cls(sh, signature(sh), fp, day_number(when), span, dated)
+        body = strip_furniture(text)
+        sh = shingles(body)
+        fp = fingerprint(title, body, lang, names)
+        return cls(sh, signature(sh), fp, day_number(when), span, dated, reference)
 
     # ---- the index ----
 
@@ -127,8 +180,9 @@ class Sketch:
         """The keys stored for this article: its most specific features in its week, and the
         very most specific ones in no week at all, for articles whose date is unknown."""
         weeks = range(self.day // WEEK_DAYS, (self.day + self.span) // WEEK_DAYS + 1)
-        features = index_features(self.fingerprint, INDEX_FEATURES)
-        undated = index_features(self.fingerprint, UNDATED_FEATURES)
+        limit = len(self._names) if self.reference else INDEX_FEATURES
+        features = self.telling(limit)
+        undated = self.telling(limit if self.reference else UNDATED_FEATURES)
         return [feature_key(f, week) for week in weeks for f in features] + [
             feature_key(f, UNDATED) for f in undated
         ]
@@ -140,20 +194,20 @@ class Sketch:
         """Keys of known articles published within `window_days` that share a feature; for
         an article of unknown date, of known articles of any date."""
         if not self.dated:
-            features = index_features(self.fingerprint, QUERY_FEATURES)
+            features = self.telling(QUERY_FEATURES)
             return [feature_key(f, UNDATED) for f in features]
         first = (self.day - window_days) // WEEK_DAYS
-        last = (self.day + window_days) // WEEK_DAYS
-        features = index_features(self.fingerprint, QUERY_FEATURES)
+        last = (self.day + self.span + window_days) // WEEK_DAYS
+        features = self.telling(QUERY_FEATURES)
         return [feature_key(f, week) for week in range(first, last + 1) for f in features]
 
     # ---- comparing with a stored sketch ----
 
     def encode(self) -> bytes:
-        ranked = sorted(self.fingerprint.features, key=_storage_rank(self.fingerprint))
-        kept = np.array(sorted({feature_hash(f) for f in ranked[:STORED_FEATURES]}), dtype="<u4")
+        limit = len(self._names) if self.reference else STORED_FEATURES
+        kept = np.array(sorted({feature_hash(f) for f in self.telling(limit)}), dtype="<u4")
         sig16 = (self.signature & np.uint64(0xFFFF)).astype("<u2")
-        header = _HEADER.pack(self.day, len(self.shingles), self.fingerprint.weight, self.span)
+        header = _HEADER.pack(self.day, len(self.shingles), self.weight, self.span)
         return header + sig16.tobytes() + kept.tobytes()
 
     def days_apart(self, old: Stored) -> int:
@@ -161,8 +215,8 @@ class Sketch:
         this article's date is unknown (then the window cannot apply)."""
         if not self.dated:
             return 0
-        if self.day < old.day:
-            return old.day - self.day
+        if self.day + self.span < old.day:
+            return old.day - self.day - self.span
         return max(0, self.day - old.day - old.span)
 
     def near(self, old: Stored) -> tuple[float, float]:
@@ -186,17 +240,8 @@ class Sketch:
         """
         old_ids = old.features & np.uint32(_LOW)
         _common, mine, theirs = np.intersect1d(self._ids, old_ids, return_indices=True)
-        weights = np.minimum(self._weights[mine], _CODE_WEIGHT[old.features[theirs] >> 28])
-        shared = float(weights.sum())
-        lighter = min(self.fingerprint.weight, old.weight)
+        kinds = np.minimum(self._weights[mine], _CODE_WEIGHT[old.features[theirs] >> 28])
+        shared = float((kinds * self._idf[mine]).sum())
+        lighter = min(self.weight, old.weight)
         names = tuple(sorted(self._names[i] for i in mine))
         return (shared / lighter if lighter else 0.0), shared, names
-
-
-def _storage_rank(fp: Fingerprint) -> Callable[[str], tuple[int, int, str]]:
-    by_count = {name: rank for rank, name in enumerate(fp.names_by_count)}
-
-    def rank(feature: str) -> tuple[int, int, str]:
-        return (_KIND_CODE[feature[0]], by_count.get(feature, 0), feature)
-
-    return rank

@@ -17,7 +17,9 @@ def import_seeds(context: Context) -> None:
     seeds_dir = context.config.seeds.dir
     try:
         with progress_bar(0, "importing seeds") as bar:
-            report = load(context.archive, seeds_dir, bar.update, canonical_url)
+            report = load(
+                context.archive, seeds_dir, bar.update, canonical_url, context.config.dedup
+            )
     except SeedError as exc:
         raise click.ClickException(f"cannot import seeds: {exc}") from None
     click.echo(

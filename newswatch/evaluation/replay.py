@@ -80,6 +80,8 @@ def _draft(record: LabelledRecord) -> ArticleDraft:
         text=record.text,
         published=record.published,
         lang=record.lang,
+        # A date known to the month only ("2024-04"): any day of it, for the time window.
+        date_precision="month" if record.date is not None and len(record.date) == 7 else "day",
     )
 
 
@@ -136,7 +138,7 @@ def replay(
     with tempfile.TemporaryDirectory(prefix="newswatch-evaluate-") as folder:
         engine = open_archive(f"sqlite:///{Path(folder) / 'evaluate.db'}")
         try:
-            import_seeds(engine, seeds_dir)
+            import_seeds(engine, seeds_dir, dedup=dedup)
             evaluate_pending(engine, rules, snippet_chars)
             with Session(engine) as session:
                 seeds = {

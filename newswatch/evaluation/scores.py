@@ -210,7 +210,8 @@ def _alert(outcome: Outcome) -> str:
 
 
 def _new_reached(record: LabelledRecord, outcome: Outcome, replay: Replay) -> _Seen | None:
-    if not record.is_new_development:
+    # Developments of the topic: one off it is right not to reach the analysts.
+    if not record.is_new_development or not record.relevant:
         return None
     if outcome.alerted:
         return _Seen(True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.support.cli import run_cli
 from tests.support.configs import shipped_rules, shipped_vocabulary, write_config
 from tests.support.dedup_set import load_cases
+from tests.support.devset_eval import shipped_dedup
 from tests.support.webserver import Reply, serving
 
 CASES = {case.id: case for case in load_cases()}
@@ -32,7 +33,12 @@ def _articles(folder: Path) -> int:
 def test_check_explains_a_cross_lingual_copy_and_writes_nothing(tmp_path: Path) -> None:
     # The topic rule alone, sending nowhere: `check` sends nothing anyway.
     topic = [{**r, "channels": []} for r in shipped_rules() if r.get("topic")]
-    config = write_config(tmp_path, rules=topic, **shipped_vocabulary())
+    config = write_config(
+        tmp_path,
+        rules=topic,
+        dedup=shipped_dedup().model_dump(),  # the topic's names, as shipped
+        **shipped_vocabulary(),
+    )
     assert run_cli(config, "seeds", "import").returncode == 0
     with serving() as server:
         server.route(

@@ -11,6 +11,7 @@ from typing import Any
 
 from tests.support.cli import run_cli
 from tests.support.configs import ROOT, shipped_rules, shipped_vocabulary, write_config
+from tests.support.devset_eval import shipped_dedup
 
 SMALL = ROOT / "tests" / "data" / "evaluate" / "small.jsonl"
 # The shipped rules name this channel; nothing here may be sent, so it leads nowhere.
@@ -29,6 +30,7 @@ def _config(tmp_path: Path) -> Path:
         tmp_path,
         rules=shipped_rules(),
         alerts={"channels": {"email": NOWHERE}},
+        dedup=shipped_dedup().model_dump(),  # the shipped thresholds and the topic's names
         **shipped_vocabulary(),
     )
 

@@ -35,6 +35,10 @@ def to_toml(config: dict[str, Any]) -> str:
             lines.append(f"[{key}]")
             lines.extend(f"{k} = {_value(v)}" for k, v in item.items() if k not in nested)
             for sub, table in nested.items():
+                if not all(isinstance(v, dict) for v in table.values()):
+                    lines.append(f"[{key}.{sub}]")  # a table of values: [dedup.names]
+                    lines.extend(f"{k} = {_value(v)}" for k, v in table.items())
+                    continue
                 for name, values in table.items():
                     lines.append(f"[{key}.{sub}.{name}]")
                     lines.extend(f"{k} = {_value(v)}" for k, v in values.items())

@@ -1,13 +1,10 @@
-"""The deduplication development set and its evaluation, shared by the tests and a bench.
+"""Our written texts as cases, near-copies derived from texts, and the corpus evaluation.
 
-The labelled texts are in tests/data/dedup (see its README). Near-duplicates in one language
-are derived here, at run time, from the known articles (seeds and `base` texts), and from
-real pages of ../shared/corpora read in place: boilerplate changed, headline changed,
-paragraphs dropped or reordered, cut short, light edits.
-
-`evaluate_set` files the seeds and the `base` texts in a fresh archive, then asks the
-deduplicator for its verdict on every other text without storing it (as `newswatch check`
-does), so each verdict is against the same known articles.
+The written texts are in tests/data/devset/texts (see the folder's README); the development
+set built from them, and its evaluation, are tests/support/devset_build.py and
+tests/support/devset_eval.py. Near-duplicates in one language are derived here, at run time,
+from known articles and from real pages of ../shared/corpora read in place: boilerplate
+changed, headline changed, paragraphs dropped or reordered, cut short, light edits.
 """
 
 from __future__ import annotations
@@ -15,14 +12,13 @@ from __future__ import annotations
 import random
 import re
 import tomllib
-from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from db.config import DedupConfig
 from db.dedup.verdict import Verdict, assess, sketch_for
@@ -32,11 +28,8 @@ from db.seeds import import_seeds
 from db.store import store_article
 
 ROOT = Path(__file__).resolve().parents[2]
-SET_DIR = ROOT / "tests" / "data" / "dedup"
+SET_DIR = ROOT / "tests" / "data" / "devset" / "texts"
 SEEDS_DIR = ROOT / "seeds"
-
-COPY_KINDS = frozenset({"translation", "wire-copy", "near-copy"})
-KINDS = ("near-copy", "translation", "wire-copy", "same-event", "new-development", "unrelated")
 
 
 @dataclass(frozen=True)
@@ -131,167 +124,15 @@ def derive_copies(
     ]
 
 
-# ---- evaluation ---------------------------------------------------------------------------
-
-
 @dataclass
 class Outcome:
     case: Case
     verdict: Verdict
     target_root: int | None
-    target_story: int | None
-
-    @property
-    def is_duplicate(self) -> bool:
-        return self.verdict.duplicate_of is not None
 
     @property
     def hit(self) -> bool:
-        """A duplicate of the right article (copies), or linked to its story (same event)."""
-        if self.target_root is None:
-            return False
-        if self.case.kind in COPY_KINDS:
-            return self.verdict.duplicate_of == self.target_root
-        return self.verdict.story_id == self.target_story
-
-
-@dataclass
-class Report:
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    def of(self, kind: str) -> list[Outcome]:
-        return [o for o in self.outcomes if o.case.kind == kind]
-
-    def recall(self, kind: str) -> float:
-        items = self.of(kind)
-        return sum(o.hit for o in items) / len(items) if items else 1.0
-
-    def duplicate_rate(self, kind: str) -> float:
-        items = self.of(kind)
-        return sum(o.is_duplicate for o in items) / len(items) if items else 0.0
-
-    def linked_rate(self, kind: str) -> float:
-        """Linked at all: a duplicate or a member of some known story."""
-        items = self.of(kind)
-        linked = [o for o in items if o.is_duplicate or o.verdict.story_id is not None]
-        return len(linked) / len(items) if items else 0.0
-
-    def method_precision(self) -> dict[str, tuple[float, int]]:
-        """Per method: the share of its duplicate verdicts that are right, and their count."""
-        by_method: dict[str, list[bool]] = defaultdict(list)
-        for o in self.outcomes:
-            if o.verdict.method is None:
-                continue
-            right = o.case.kind in COPY_KINDS | {"same-event"} and (
-                o.verdict.duplicate_of == o.target_root
-            )
-            by_method[o.verdict.method].append(right)
-        return {m: (sum(v) / len(v), len(v)) for m, v in sorted(by_method.items())}
-
-    def method_recall(self) -> dict[str, float]:
-        """Per method: the share of the copies it should catch that it catches."""
-        counts: Counter[str] = Counter()
-        caught: Counter[str] = Counter()
-        for o in self.outcomes:
-            if o.case.kind == "near-copy":
-                expected = "near"
-            elif o.case.kind in {"translation", "wire-copy"}:
-                expected = "cross-lingual" if o.case.lang != _lang_of(o) else "near"
-            else:
-                continue
-            counts[expected] += 1
-            caught[expected] += o.hit and o.verdict.method == expected
-        return {m: caught[m] / counts[m] for m in sorted(counts)}
-
-    def misses(self) -> list[Outcome]:
-        wrong = []
-        for o in self.outcomes:
-            kind = o.case.kind
-            if (
-                (kind in COPY_KINDS | {"same-event"} and not o.hit)
-                or (kind == "new-development" and o.is_duplicate)
-                or (kind == "unrelated" and (o.is_duplicate or o.verdict.story_id is not None))
-            ):
-                wrong.append(o)
-        return wrong
-
-    def table(self) -> str:
-        lines = [f"{'kind':<16} {'n':>4} {'recall':>7} {'dup':>6} {'linked':>7}"]
-        for kind in KINDS:
-            n = len(self.of(kind))
-            if n:
-                lines.append(
-                    f"{kind:<16} {n:>4} {self.recall(kind):>7.3f} "
-                    f"{self.duplicate_rate(kind):>6.3f} {self.linked_rate(kind):>7.3f}"
-                )
-        for method, (precision, n) in self.method_precision().items():
-            lines.append(f"precision {method:<14} {precision:.3f} of {n} duplicate verdicts")
-        for method, recall in self.method_recall().items():
-            lines.append(f"recall    {method:<14} {recall:.3f}")
-        return "\n".join(lines)
-
-
-_TARGET_LANG: dict[int, str | None] = {}
-
-
-def _lang_of(outcome: Outcome) -> str | None:
-    return _TARGET_LANG.get(outcome.target_root or -1)
-
-
-def build_archive(engine: Engine, cases: Iterable[Case]) -> dict[str, Article]:
-    """Seeds and `base` texts filed in the archive; returns the known articles by name."""
-    import_seeds(engine, SEEDS_DIR)
-    for case in cases:
-        if case.kind == "base":
-            store_article(engine, case.draft())
-    known: dict[str, Article] = {}
-    with Session(engine) as session:
-        for article in session.exec(select(Article).order_by(col(Article.id))):
-            name = f"seed:{article.seed}" if article.seed else article.url.rsplit("/", 1)[-1]
-            known[name] = article
-            assert article.id is not None
-            _TARGET_LANG[article.id] = article.lang
-    return known
-
-
-def known_copies(known: dict[str, Article]) -> list[Case]:
-    cases = []
-    for number, (name, article) in enumerate(sorted(known.items())):
-        when = (article.published or datetime(2024, 1, 1, tzinfo=UTC)).date()
-        cases += derive_copies(name, article.title, article.text, article.lang or "", when, number)
-    return cases
-
-
-def evaluate(
-    engine: Engine,
-    cases: Iterable[Case],
-    known: dict[str, Article],
-    config: DedupConfig,
-    dated: bool = True,
-) -> Report:
-    """Verdicts without storing; `dated=False` drops the new texts' dates, as for a page that
-    gives none."""
-    report = Report()
-    now = datetime.now(UTC)
-    with Session(engine) as session:
-        for case in cases:
-            if case.kind == "base":
-                continue
-            target = known.get(case.target or "")
-            draft = case.draft()
-            published = draft.published if dated else None
-            sketch = sketch_for(draft.title, draft.text, draft.lang, published, now)
-            verdict = assess(session, sketch, config)
-            root = None if target is None else (target.duplicate_of or target.id)
-            story = None if target is None else target.story_id
-            report.outcomes.append(Outcome(case, verdict, root, story))
-    return report
-
-
-def evaluate_set(engine: Engine, config: DedupConfig | None = None, dated: bool = True) -> Report:
-    cases = load_cases()
-    known = build_archive(engine, cases)
-    return evaluate(engine, cases + known_copies(known), known, config or DedupConfig(), dated)
+        return self.target_root is not None and self.verdict.duplicate_of == self.target_root
 
 
 # ---- the real pages of ../shared/corpora -------------------------------------------------
@@ -381,7 +222,7 @@ def evaluate_corpus(
     """Real pages (key, title, text, lang) filed one after the other with the seeds, all
     within four days (the hardest case for the time window); then copies derived from every
     third page are judged against them."""
-    import_seeds(engine, SEEDS_DIR)
+    import_seeds(engine, SEEDS_DIR, dedup=config)
     report = CorpusReport()
     start = datetime(2024, 4, 10, tzinfo=UTC)
     keys: dict[int, str] = {}
@@ -421,7 +262,14 @@ def evaluate_corpus(
                 case.id, case.title, case.text, case.lang, case.published, article_id
             ):
                 draft = copy.draft()
-                sketch = sketch_for(draft.title, draft.text, draft.lang, draft.published, now)
+                sketch = sketch_for(
+                    draft.title,
+                    draft.text,
+                    draft.lang,
+                    draft.published,
+                    now,
+                    names=config.name_table(),
+                )
                 verdict = assess(session, sketch, config)
-                report.copies.append(Outcome(copy, verdict, root, known_article.story_id))
+                report.copies.append(Outcome(copy, verdict, root))
     return report

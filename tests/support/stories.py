@@ -32,6 +32,8 @@ EXACT_ONLY = DedupConfig(
     near_threshold=1.0,
     cross_lingual_threshold=1.0,
     cross_lingual_min_shared=1e9,
+    contained_threshold=1.0,
+    contained_min_shared=1e9,
     story_threshold=1.0,
     story_min_shared=1e9,
 )

@@ -4,7 +4,8 @@ Revision ID: 0004
 Revises: 0005
 Create Date: 2026-11-23
 
-Articles already in the archive are indexed here, once, so the deduplicator needs no rebuild.
+Articles already in the archive are indexed by migration 0012, which builds the index anew
+with the fingerprint of its release (this one only creates the tables).
 """
 
 from __future__ import annotations
@@ -34,10 +35,6 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["article_id"], ["article.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("article_id"),
     )
-    # Imported late: the migration indexes existing articles with the code of this release.
-    from db.dedup.index import index_all
-
-    index_all(op.get_bind())
 
 
 def downgrade() -> None:
