@@ -6,7 +6,8 @@ documentation recommends for a list of URLs: news-please's `NewsPlease.from_urls
 fetch, a process pool to extract; no image downloads, they are off the loopback site),
 newspaper4k's `Article.download()/parse()` in 4 threads (as its `mthreading.fetch_news`, no
 images). All fetch from the same loopback site (bench/pipesite.py, one URL per corpus page) as
-`newswatch crawl`, measured in the same run; peak RSS from /proc for every process of each tree, summed.
+`newswatch crawl`, measured in the same run; peak RSS from /proc for every process of each
+tree, summed.
 
 Run: `.venv/bin/python bench/peers.py [--variants N]` (or `make bench`).
 Goals: newswatch >= 5x news-please's pages/s, >= 2x newspaper4k's.
