@@ -138,6 +138,8 @@ def workers_supported(folder: Path) -> bool:
         check=False,
         env={**os.environ, "CI": "1"},
     )
+    if done.returncode != 0 and "pipeline" not in done.stderr:
+        raise RuntimeError(f"the benchmark's config is refused:\n{done.stderr[-2000:]}")
     return done.returncode == 0
 
 
