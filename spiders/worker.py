@@ -17,7 +17,9 @@ from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from sqlalchemy import Engine
 
 from db.config import DedupConfig
+from db.queue import poll_open, take_tally
 from db.store import get_validators, record_poll
+from spiders.base import SourcePoll
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.host import PollHostSpider
 from spiders.kinds import poll_for
@@ -75,11 +77,12 @@ class CrawlWorker:
         validators = get_validators(self.archive, source.name)
         try:
             host = await self._host()
-            await host.run(
-                poll_for(source.kind)(
-                    source, self.crawl, self.archive, outcome, validators, self.dedup
-                )
+            poll = poll_for(source.kind)(
+                source, self.crawl, self.archive, outcome, validators, self.dedup
             )
+            await host.run(poll)
+            if poll.queued:
+                await self._processed(poll)
         except Exception as exc:  # a crawl must never take the daemon down with it
             logger.exception("source %s: the crawl itself failed", source.name)
             outcome.error = f"crawl failed: {type(exc).__name__}: {exc}"
@@ -102,6 +105,21 @@ class CrawlWorker:
             logger.warning("source %s (%s): %s", source.name, source.url, warning)
         # The poll's own line (counts, duration) is the scheduler's: scheduler/service.py.
         return outcome
+
+    async def _processed(self, poll: SourcePoll) -> None:
+        """Wait until the processing workers are through the poll's pages, then count them."""
+        wait = 0.02
+        while not self.stopping:
+            if not await asyncio.to_thread(poll_open, self.archive, poll.poll_id):
+                break
+            await asyncio.sleep(wait)
+            wait = min(wait * 1.5, 0.5)
+        tally = await asyncio.to_thread(take_tally, self.archive, poll.poll_id)
+        outcome = poll.outcome
+        outcome.new += tally.new
+        outcome.duplicates += tally.duplicates
+        outcome.known += tally.known
+        outcome.failed_pages += tally.failed
 
     async def stop(self) -> None:
         self.stopping = True
