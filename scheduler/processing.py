@@ -9,6 +9,7 @@ workers = 0` the crawling process runs the same loop in a thread.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -172,7 +173,8 @@ def worker_main(setup: WorkerSetup) -> None:
     """A processing worker process: claim and process pages until SIGTERM or SIGINT.
 
     A signal lets the page under way finish (its transaction is short); a SIGKILL leaves it
-    leased, and another worker claims it once the lease is over.
+    leased, and another worker claims it once the lease is over. A worker whose crawling
+    process died (SIGKILL leaves no time to stop it) ends too: the next start brings its own.
     """
     from db.engine import make_engine  # the worker's own connections, never the parent's
 
@@ -190,7 +192,8 @@ def worker_main(setup: WorkerSetup) -> None:
         setup.dedup,
         setup.snippet_chars,
     )
-    while not stop.requested:
+    parent = os.getppid()
+    while not stop.requested and os.getppid() == parent:
         try:
             busy = processor.next()
         except Exception:  # the archive is away: wait and try again, never die of it
