@@ -17,7 +17,7 @@ from db.dedup.index import add_keys
 from db.dedup.verdict import Verdict, assess, sketch_for
 from db.draft import ArticleDraft
 from db.models import Article, RejectedPage, Source, utcnow
-from db.queue import PageWork, finish
+from db.queue import PageWork, QueuedPage, finish
 from db.text import text_hash
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,8 @@ class StoreResult:
 
 
 def known_urls(engine: Engine, urls: Iterable[str], now: datetime | None = None) -> set[str]:
-    """Which of these canonical URLs are not to be fetched now: archived, or held no article
-    and are given up or not due for their retry yet."""
+    """Which of these canonical URLs are not to be fetched now: archived, on the work queue
+    (or set aside there), or held no article and are given up or not due for their retry."""
     wanted = list(dict.fromkeys(urls))
     moment = now or utcnow()
     found: set[str] = set()
@@ -42,6 +42,7 @@ def known_urls(engine: Engine, urls: Iterable[str], now: datetime | None = None)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             found.update(session.exec(select(Article.url).where(col(Article.url).in_(chunk))))
+            found.update(session.exec(select(QueuedPage.url).where(col(QueuedPage.url).in_(chunk))))
             found.update(
                 session.exec(
                     select(RejectedPage.url).where(

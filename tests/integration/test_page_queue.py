@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -13,12 +14,15 @@ from sqlmodel import Session, select
 
 from alerts.rules.ruleset import RuleSet
 from db.draft import ArticleDraft
+from db.engine import open_archive
 from db.models import Article, RejectedPage
 from db.queue import PageWork, claim, enqueue, fail, poll_open, set_aside_pages, take_tally
 from db.store import store_article
 from scheduler.config import PipelineConfig
 from scheduler.processing import Processor
 from spiders.config import CrawlConfig
+from tests.support.cli import run_cli
+from tests.support.configs import write_config
 from tests.support.dedup_set import load_cases
 from tests.support.devset_eval import shipped_dedup
 
@@ -168,3 +172,20 @@ def test_two_workers_storing_two_copies_at_once_still_link_them(
     assert len(original) == 1 and len(copy) == 1, results
     assert copy[0].duplicate_of == original[0].id
     assert copy[0].story_id == original[0].story_id
+
+
+def test_status_shows_the_pages_set_aside_with_their_reason(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    archive = open_archive(f"sqlite:///{tmp_path / 'archive.db'}")
+    enqueue(archive, _page(1))
+    enqueue(archive, _page(2))
+    page = claim(archive, LEASE, max_attempts=1)
+    assert page is not None
+    assert fail(archive, page, "ValueError: a bug met on this page", max_attempts=1)
+    archive.dispose()
+    shown = run_cli(config, "status")
+    assert "work queue: 1 fetched pages waiting, 1 set aside" in shown.stdout, shown.stderr
+    assert (
+        "set aside: local https://news.example/a1: ValueError: a bug met on this page"
+        in shown.stdout
+    )
