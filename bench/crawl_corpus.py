@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.configs import shipped_rules, write_config  # noqa: E402
+from tests.support.configs import shipped_rules, shipped_vocabulary, write_config  # noqa: E402
 from tests.support.corpora import corpora_dir, iter_aeb, iter_fundus  # noqa: E402
 from tests.support.webserver import Reply, rss, serving  # noqa: E402
 
@@ -48,6 +48,7 @@ def _config(folder: Path, feed_url: str, workers: int | None) -> Path:
         logging={"level": "WARNING"},
         sources=[{"name": "corpus", "kind": "feed", "url": feed_url}],
         rules=rules,
+        **shipped_vocabulary(),
         **pipeline,
     )
 
