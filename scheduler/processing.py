@@ -8,9 +8,11 @@ workers = 0` the crawling process runs the same loop in a thread.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from types import FrameType
@@ -169,6 +171,12 @@ class _Stop:
         self.requested = True
 
 
+def _die_with_parent() -> None:
+    """Ask Linux for a SIGTERM when the crawling process dies (PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
 def worker_main(setup: WorkerSetup) -> None:
     """A processing worker process: claim and process pages until SIGTERM or SIGINT.
 
@@ -184,6 +192,7 @@ def worker_main(setup: WorkerSetup) -> None:
     stop = _Stop()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    _die_with_parent()
     processor = Processor(
         make_engine(setup.archive_url),
         setup.crawl,
