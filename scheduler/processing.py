@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -201,7 +202,10 @@ def worker_main(setup: WorkerSetup) -> None:
         setup.dedup,
         setup.snippet_chars,
     )
-    parent = os.getppid()
+    # The pid recorded at spawn: a crawler killed while this worker was still starting is
+    # already gone here, and PR_SET_PDEATHSIG then never fires.
+    spawner = multiprocessing.parent_process()
+    parent = spawner.pid if spawner is not None else os.getppid()
     while not stop.requested and os.getppid() == parent:
         try:
             busy = processor.next()
