@@ -18,6 +18,7 @@ from alerts.rules.ruleset import RuleSet
 from db.config import DedupConfig
 from db.maintenance import maintain
 from db.polls import PollRecord, add_poll_event
+from db.queue import waiting_pages
 from scheduler.config import HealthConfig, PipelineConfig
 from scheduler.health import SourceHealth, failure_kind
 from scheduler.metrics import Metrics
@@ -69,7 +70,6 @@ class Service:
         self.rules = rules
         self.alerts = alerts
         self.channels: dict[str, Channel] = build_channels(alerts)
-        self.worker = CrawlWorker(archive, crawl, dedup)
         self.crawl = crawl
         self.dedup = dedup
         self.pipeline = pipeline or PipelineConfig()
@@ -78,6 +78,7 @@ class Service:
         self.workers = WorkerPool(
             self.pipeline.worker_count(), worker_setup, self._local_processor()
         )
+        self.worker = CrawlWorker(archive, crawl, dedup, self.workers.ensure_started)
         self.metrics = Metrics()
         self.health = SourceHealth(archive, health or HealthConfig())
         self.retention_days = retention_days
@@ -107,7 +108,6 @@ class Service:
 
     async def _poll(self, name: str) -> PollOutcome:
         source = self.sources[name]
-        self.workers.ensure_started()
         started = time.monotonic()
         try:
             outcome = await self.worker.poll(source)
@@ -159,6 +159,8 @@ class Service:
     async def catch_up(self) -> DispatchReport:
         """Evaluate whatever is pending (left by a crash, or set aside by a busy pass), then
         send what is due: run at daemon start and on every dispatch tick."""
+        if await asyncio.to_thread(waiting_pages, self.archive):
+            self.workers.ensure_started()  # pages left by a crash, or by a stopped crawl
         await self.evaluate()
         return await self.dispatch()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from scrapy import signals
@@ -39,9 +40,16 @@ def install_asyncio_reactor() -> None:
 
 class CrawlWorker:
     def __init__(
-        self, archive: Engine, crawl: CrawlConfig, dedup: DedupConfig | None = None
+        self,
+        archive: Engine,
+        crawl: CrawlConfig,
+        dedup: DedupConfig | None = None,
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self.archive = archive
+        # Called once a poll has put pages on the work queue: starts the processing workers,
+        # so a daemon whose polls bring nothing never starts them.
+        self.on_queued = on_queued
         self.crawl = crawl
         self.dedup = dedup
         self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
@@ -108,6 +116,8 @@ class CrawlWorker:
 
     async def _processed(self, poll: SourcePoll) -> None:
         """Wait until the processing workers are through the poll's pages, then count them."""
+        if self.on_queued is not None:
+            self.on_queued()
         wait = 0.02
         while not self.stopping:
             if not await asyncio.to_thread(poll_open, self.archive, poll.poll_id):
