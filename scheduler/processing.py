@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 
@@ -49,7 +50,9 @@ class WorkerSetup:
     groups: dict[str, GroupDefinition] = field(default_factory=dict)
     entities: list[EntityConfig] = field(default_factory=list)
     snippet_chars: int = 240
-    log_level: int = logging.INFO
+    # Sets up the worker's logging as the crawling process's (a picklable module function,
+    # handed down by the CLI, so the lines look alike); None: plain lines to stderr.
+    log_setup: Callable[[], None] | None = None
 
 
 class Processor:
@@ -187,9 +190,10 @@ def worker_main(setup: WorkerSetup) -> None:
     """
     from db.engine import make_engine  # the worker's own connections, never the parent's
 
-    logging.basicConfig(
-        level=setup.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    if setup.log_setup is not None:
+        setup.log_setup()
+    else:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = _Stop()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

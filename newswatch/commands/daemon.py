@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -21,9 +22,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def worker_setup(config: AppConfig) -> WorkerSetup | None:
+def worker_setup(
+    config: AppConfig, log_level: str | None = None, log_format: str | None = None
+) -> WorkerSetup | None:
     """What the processing worker processes are started with; None: `[pipeline] workers = 0`,
     the crawling process processes the pages itself."""
+    from newswatch.logs import setup_logging
     from scheduler.processing import WorkerSetup
 
     if config.pipeline.worker_count() == 0:
@@ -37,7 +41,9 @@ def worker_setup(config: AppConfig) -> WorkerSetup | None:
         groups=dict(config.groups),
         entities=list(config.entities),
         snippet_chars=config.alerts.snippet_chars,
-        log_level=logging.getLogger().getEffectiveLevel(),
+        log_setup=functools.partial(
+            setup_logging, log_level or config.logging.level, log_format or config.logging.format
+        ),
     )
 
 
@@ -59,7 +65,7 @@ def _service(context: Context) -> Service:
         config.scheduler.health,
         config.database.irrelevant_text_days,
         config.pipeline,
-        worker_setup(config),
+        worker_setup(config, context.log_level, context.log_format),
     )
 
 

@@ -33,7 +33,11 @@ def reloaded(context: Context) -> Reloaded:
     from newswatch.commands.daemon import worker_setup
 
     return Reloaded(
-        fresh.sources, fresh.ruleset(), fresh.alerts, len(fresh.rules), worker_setup(fresh)
+        fresh.sources,
+        fresh.ruleset(),
+        fresh.alerts,
+        len(fresh.rules),
+        worker_setup(fresh, context.log_level, context.log_format),
     )
 
 
