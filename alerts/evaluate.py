@@ -63,15 +63,16 @@ class _Outcome:
     alerts: int
 
 
-def _pending_batch(engine: Engine, after: int) -> list[_Pending]:
+def _pending_batch(engine: Engine, after: int, only: Sequence[int] | None = None) -> list[_Pending]:
     with Session(engine) as session:
-        rows = session.exec(
+        query = (
             select(Article, Source.name)
             .join(Source, col(Source.id) == col(Article.source_id), isouter=True)
             .where(col(Article.evaluated_at).is_(None), col(Article.id) > after)
-            .order_by(col(Article.id))
-            .limit(BATCH)
-        ).all()
+        )
+        if only is not None:
+            query = query.where(col(Article.id).in_(list(only)))
+        rows = session.exec(query.order_by(col(Article.id)).limit(BATCH)).all()
         return [
             _Pending(a.id, a.title, a.text, a.lang, source, a.seed, a.duplicate_of, a.story_id)
             for a, source in rows
@@ -263,8 +264,9 @@ def evaluate_pending(
     rules: RuleSet | Sequence[RuleConfig],
     snippet_chars: int = 240,
     now: datetime | None = None,
+    only: Sequence[int] | None = None,
 ) -> EvaluationReport:
-    """Run the rules over every article not evaluated yet, oldest first.
+    """Run the rules over every article not evaluated yet (of `only`, if given), oldest first.
 
     `relevant` is set when a topic rule matches; every matching rule is recorded as a Match.
     The rules with channels that matched (unless the article is a seed or a duplicate, or a
@@ -278,7 +280,7 @@ def evaluate_pending(
     ruleset = rules if isinstance(rules, RuleSet) else RuleSet(rules)
     evaluated = relevant = matched = alerted = failed = errors = 0
     last_id = 0
-    while batch := _pending_batch(engine, last_id):
+    while batch := _pending_batch(engine, last_id, only):
         for article in batch:
             last_id = article.id
             when = now or utcnow()
@@ -317,7 +319,9 @@ def evaluate_pending(
             alerted += outcome.alerts
     report = EvaluationReport(evaluated, relevant, matched, alerted, failed, errors)
     if evaluated or failed or errors:
-        logger.info(
+        # A worker evaluates each article it stores: its line would be one per article.
+        logger.log(
+            logging.DEBUG if only is not None else logging.INFO,
             "evaluated %d articles: %d relevant, %d matches, %d alerts, %d failed, %d errors",
             evaluated,
             relevant,

@@ -6,11 +6,13 @@ shipped rules) and fetches, extracts, deduplicates, stores and evaluates every p
 baseline, measured in the same run on the same pages, is bare trafilatura extraction in one
 process: the ratio says how much of the extractor's own speed the whole pipeline keeps.
 
-Run: `make bench` (or `.venv/bin/python bench/crawl_corpus.py`).
+Run: `make bench` (or `.venv/bin/python bench/crawl_corpus.py`); `--workers 0,1,2` runs the
+crawl once per `[pipeline] workers` count (default: the shipped default, one per core).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import subprocess
@@ -38,8 +40,9 @@ def _baseline(pages: list[bytes]) -> float:
     return len(pages) / (time.perf_counter() - started)
 
 
-def _config(folder: Path, feed_url: str) -> Path:
+def _config(folder: Path, feed_url: str, workers: int | None) -> Path:
     rules = [{**rule, "channels": []} for rule in shipped_rules()]
+    pipeline = {} if workers is None else {"pipeline": {"workers": workers}}
     return write_config(
         folder,
         logging={"level": "WARNING"},
@@ -47,15 +50,29 @@ def _config(folder: Path, feed_url: str) -> Path:
         rules=rules,
         # The shipped rules name the shipped groups and entities.
         **shipped_vocabulary(),
+        **pipeline,
     )
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", help="comma-separated [pipeline] workers counts to run")
+    args = parser.parse_args()
+    counts: list[int | None] = [int(n) for n in args.workers.split(",")] if args.workers else [None]
     if corpora_dir() is None:
         print("skipped: ../shared/corpora is not here (set NEWSWATCH_CORPORA)")
         return 0
     pages = [page.html for page in [*iter_aeb(), *iter_fundus()]]
     baseline = _baseline(pages)
+    print(f"pages served: {len(pages)}")
+    print(f"baseline (bare trafilatura, one process): {baseline:.1f} pages/s")
+    failed = 0
+    for workers in counts:
+        failed += _crawl(pages, baseline, workers)
+    return 1 if failed else 0
+
+
+def _crawl(pages: list[bytes], baseline: float, workers: int | None) -> int:
     now = format_datetime(datetime.now(UTC))
     with serving() as server, tempfile.TemporaryDirectory() as tmp:
         entries = []
@@ -64,7 +81,7 @@ def main() -> int:
             server.route(path, Reply(200, html, {"Content-Type": "text/html; charset=utf-8"}))
             entries.append({"title": f"page {number}", "link": server.url(path), "pubDate": now})
         server.route("/feed.xml", Reply(200, rss(entries), {"Content-Type": "application/rss+xml"}))
-        config = _config(Path(tmp), server.url("/feed.xml"))
+        config = _config(Path(tmp), server.url("/feed.xml"), workers)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(
@@ -83,15 +100,15 @@ def main() -> int:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = [line for line in done.stderr.splitlines() if line.startswith(("crawl:", "rules:"))]
     crawl_rate = fetched / wall
-    print(f"pages served: {len(pages)}, article pages fetched: {fetched}")
-    print(f"baseline (bare trafilatura, one process): {baseline:.1f} pages/s")
+    label = "default" if workers is None else str(workers)
+    print(f"[pipeline] workers = {label}: article pages fetched: {fetched}")
     print(
-        f"newswatch crawl (whole run incl. start-up): {crawl_rate:.1f} pages/s, "
+        f"  newswatch crawl (whole run incl. start-up): {crawl_rate:.1f} pages/s, "
         f"{wall:.1f} s wall, {cpu:.1f} s CPU"
     )
-    print(f"ratio crawl / baseline: {crawl_rate / baseline:.2f}")
+    print(f"  ratio crawl / baseline: {crawl_rate / baseline:.2f}")
     for line in summary:
-        print(line)
+        print("  " + line)
     return 0
 
 

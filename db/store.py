@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, String, bindparam, delete, func, update
+from sqlalchemy import Engine, String, bindparam, delete, func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -17,6 +17,7 @@ from db.dedup.index import add_keys
 from db.dedup.verdict import Verdict, assess, sketch_for
 from db.draft import ArticleDraft
 from db.models import Article, RejectedPage, Source, utcnow
+from db.queue import PageWork, QueuedPage, finish
 from db.text import text_hash
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ class StoreResult:
 
 
 def known_urls(engine: Engine, urls: Iterable[str], now: datetime | None = None) -> set[str]:
-    """Which of these canonical URLs are not to be fetched now: archived, or held no article
-    and are given up or not due for their retry yet."""
+    """Which of these canonical URLs are not to be fetched now: archived, on the work queue
+    (or set aside there), or held no article and are given up or not due for their retry."""
     wanted = list(dict.fromkeys(urls))
     moment = now or utcnow()
     found: set[str] = set()
@@ -41,6 +42,7 @@ def known_urls(engine: Engine, urls: Iterable[str], now: datetime | None = None)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             found.update(session.exec(select(Article.url).where(col(Article.url).in_(chunk))))
+            found.update(session.exec(select(QueuedPage.url).where(col(QueuedPage.url).in_(chunk))))
             found.update(
                 session.exec(
                     select(RejectedPage.url).where(
@@ -60,11 +62,13 @@ def record_rejected(
     reason: str,
     retry_after: Sequence[int] = (),
     now: datetime | None = None,
+    queued: PageWork | None = None,
 ) -> datetime | None:
     """Remember a fetched page that held no article; when it may be fetched again.
 
     `retry_after` are the waits in seconds before each retry: the n-th rejection of a page
-    waits the n-th of them, and once they are used up the page is given up (None).
+    waits the n-th of them, and once they are used up the page is given up (None). A
+    `queued` page leaves the work queue in the same transaction.
     """
     moment = now or utcnow()
     with Session(engine) as session:
@@ -80,10 +84,15 @@ def record_rejected(
             )
         row.reason, row.attempts, row.retry_at = reason, attempts, retry_at
         session.add(row)
+        if queued is not None:
+            finish(session, queued, "failed")
         try:
             session.commit()
         except IntegrityError:
             session.rollback()  # another worker recorded it first
+            if queued is not None:
+                finish(session, queued, "failed")
+                session.commit()
     return retry_at
 
 
@@ -123,17 +132,34 @@ def _source_id(session: Session, name: str | None) -> int | None:
     return session.exec(select(Source.id).where(Source.name == name)).first()
 
 
+# The key of PostgreSQL's transaction-level advisory lock that serialises dedup's
+# check-and-insert across workers (on SQLite, BEGIN IMMEDIATE does it: db/engine.py).
+_STORE_LOCK = 15_015
+
+
 def store_article(
-    engine: Engine, draft: ArticleDraft, dedup: DedupConfig | None = None
+    engine: Engine,
+    draft: ArticleDraft,
+    dedup: DedupConfig | None = None,
+    queued: PageWork | None = None,
 ) -> StoreResult:
     """Store `draft` once, with its verdict: a known URL is not stored again; a known text
     (`text-hash`), a near-duplicate (`near`) or a copy in any language (`cross-lingual`) is
     stored as a duplicate of the first article it repeats and joins its story; an article
-    that closely follows a known one joins that story; anything else starts its own."""
+    that closely follows a known one joins that story; anything else starts its own.
+
+    The check and the insert are one serialised transaction, so two workers storing two
+    copies of one story at once still link them. A `queued` page leaves the work queue in
+    that transaction."""
     config = dedup or DedupConfig()
     with Session(engine) as session:
+        if engine.dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STORE_LOCK})
         existing = session.exec(select(Article).where(Article.url == draft.url)).first()
         if existing is not None and existing.id is not None:
+            if queued is not None:
+                finish(session, queued, "known")
+                session.commit()
             return StoreResult(existing.id, created=False, dup_method="url")
         digest = text_hash(draft.text)
         sketch = sketch_for(
@@ -175,6 +201,9 @@ def store_article(
             session.rollback()
             raced = session.exec(select(Article).where(Article.url == draft.url)).one()
             assert raced.id is not None
+            if queued is not None:
+                finish(session, queued, "known")
+                session.commit()
             return StoreResult(raced.id, created=False, dup_method="url")
         assert article.id is not None
         if article.story_id is None:
@@ -182,6 +211,8 @@ def store_article(
         add_keys(session, article.id, sketch)
         # A page retried after it held no article (a consent wall that has lifted).
         session.exec(delete(RejectedPage).where(col(RejectedPage.url) == draft.url))
+        if queued is not None:
+            finish(session, queued, "new" if article.duplicate_of is None else "duplicates")
         session.commit()
         return StoreResult(
             article.id, True, article.duplicate_of, article.dup_method, article.story_id

@@ -19,7 +19,7 @@ from alerts.delivery.config import INBOX, AlertsConfig
 from alerts.rules.config import EntityConfig, GroupDefinition, RuleConfig
 from alerts.rules.ruleset import RuleError, RuleSet
 from db.config import DatabaseConfig, DedupConfig
-from scheduler.config import SchedulerConfig
+from scheduler.config import PipelineConfig, SchedulerConfig
 from spiders.config import CrawlConfig, SourceConfig
 
 ENV_VAR = "NEWSWATCH_CONFIG"
@@ -69,6 +69,7 @@ class AppConfig(BaseModel):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     seeds: SeedsConfig = Field(default_factory=SeedsConfig)
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     web: WebConfig = Field(default_factory=WebConfig)

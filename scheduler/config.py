@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -30,6 +31,28 @@ class HealthConfig(BaseModel):
     yield_min_pages: int = Field(
         default=10, ge=1, description="pages each half of the recent polls needs for a yield"
     )
+
+
+class PipelineConfig(BaseModel):
+    """`[pipeline]`: the processing workers that take fetched pages off the archive's queue."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="processing worker processes; unset: one per core; 0: process in the "
+        "crawling process",
+    )
+    lease_seconds: float = Field(
+        default=300, gt=0, description="how long a claimed page is a worker's before it is free"
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, description="claims of one page before it is set aside with its reason"
+    )
+
+    def worker_count(self) -> int:
+        return self.workers if self.workers is not None else (os.cpu_count() or 1)
 
 
 class SchedulerConfig(BaseModel):

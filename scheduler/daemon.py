@@ -25,6 +25,7 @@ from scheduler.config import SchedulerConfig
 from scheduler.jobs import PollJobs, poll_job_id
 from scheduler.metrics import HealthServer, start_health_server
 from scheduler.pidfile import PidFile
+from scheduler.processing import WorkerSetup
 from scheduler.reactor import reactor
 from scheduler.service import Service
 from spiders.config import CrawlConfig, SourceConfig, interval_seconds
@@ -40,6 +41,7 @@ class Reloaded:
     rules: RuleSet
     alerts: AlertsConfig
     rule_count: int
+    worker_setup: WorkerSetup | None = None  # the processing workers' new rules
 
 
 def trigger_for(schedule: str, jitter: int) -> BaseTrigger:
@@ -141,6 +143,7 @@ async def _stop_crawls(service: Service, scheduler: AsyncIOScheduler) -> None:
         # the process alive for the resolver's whole timeout. Nothing of theirs is half-written
         # (each store is one transaction), so once alert work has committed the process ends.
         await service.quiesce()
+        service.workers.kill()
         logger.warning(
             "crawls still under way after %.0fs abandoned; daemon stopped", SHUTDOWN_GRACE_SECONDS
         )
@@ -219,7 +222,7 @@ def run_daemon(
         except Exception as exc:  # a bad file must never stop the daemon
             logger.error("reload refused, the running config stays: %s", exc)
             return
-        service.reload(fresh.sources, fresh.rules, fresh.alerts)
+        service.reload(fresh.sources, fresh.rules, fresh.alerts, fresh.worker_setup)
         apply_sources(scheduler, jobs, fresh.sources, config)
         logger.info(
             "reloaded: %d sources, %d rules, %d channels",

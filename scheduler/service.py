@@ -18,15 +18,22 @@ from alerts.rules.ruleset import RuleSet
 from db.config import DedupConfig
 from db.maintenance import maintain
 from db.polls import PollRecord, add_poll_event
-from scheduler.config import HealthConfig
+from db.queue import waiting_pages
+from scheduler.config import HealthConfig, PipelineConfig
 from scheduler.health import SourceHealth, failure_kind
 from scheduler.metrics import Metrics
 from scheduler.notices import send_source_notices
+from scheduler.processing import Processor, WorkerSetup
+from scheduler.workers import WorkerPool
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.outcome import PollOutcome
 from spiders.worker import CrawlWorker
 
 logger = logging.getLogger(__name__)
+
+# How long workers get to finish their page on shutdown before they are killed; within the
+# daemon's own bound (scheduler/daemon.py).
+WORKER_STOP_SECONDS = 2.0
 
 
 @dataclass(slots=True)
@@ -55,13 +62,23 @@ class Service:
         dedup: DedupConfig | None = None,
         health: HealthConfig | None = None,
         retention_days: int | None = None,
+        pipeline: PipelineConfig | None = None,
+        worker_setup: WorkerSetup | None = None,
     ) -> None:
         self.archive = archive
         self.sources = {s.name: s for s in sources}
         self.rules = rules
         self.alerts = alerts
         self.channels: dict[str, Channel] = build_channels(alerts)
-        self.worker = CrawlWorker(archive, crawl, dedup)
+        self.crawl = crawl
+        self.dedup = dedup
+        self.pipeline = pipeline or PipelineConfig()
+        # The fetched pages are processed by worker processes given `worker_setup`, or, without
+        # one, here; here the rules are run by `evaluate` after the poll, as for a seed import.
+        self.workers = WorkerPool(
+            self.pipeline.worker_count(), worker_setup, self._local_processor()
+        )
+        self.worker = CrawlWorker(archive, crawl, dedup, self.workers.ensure_started)
         self.metrics = Metrics()
         self.health = SourceHealth(archive, health or HealthConfig())
         self.retention_days = retention_days
@@ -77,6 +94,17 @@ class Service:
             await self.evaluate()
             await self.dispatch()
         return outcome
+
+    def _local_processor(self) -> Processor:
+        return Processor(
+            self.archive,
+            self.crawl,
+            self.pipeline,
+            self.rules,
+            self.dedup,
+            self.alerts.snippet_chars,
+            evaluate=False,
+        )
 
     async def _poll(self, name: str) -> PollOutcome:
         source = self.sources[name]
@@ -106,12 +134,21 @@ class Service:
         except Exception:  # the poll itself is stored; its bookkeeping must not stop others
             logger.exception("source %s: could not record the poll event", name)
 
-    def reload(self, sources: Sequence[SourceConfig], rules: RuleSet, alerts: AlertsConfig) -> None:
-        """Take new sources, rules and channels (the caller validated them all)."""
+    def reload(
+        self,
+        sources: Sequence[SourceConfig],
+        rules: RuleSet,
+        alerts: AlertsConfig,
+        worker_setup: WorkerSetup | None = None,
+    ) -> None:
+        """Take new sources, rules and channels (the caller validated them all); the
+        processing workers are started anew with `worker_setup`'s rules."""
         self.sources = {s.name: s for s in sources}
         self.rules = rules
         self.alerts = alerts
         self.channels = build_channels(alerts)
+        if worker_setup is not None:
+            self.workers.recycle(worker_setup, self._local_processor())
 
     async def evaluate(self) -> EvaluationReport:
         async with self._alerting:
@@ -122,6 +159,8 @@ class Service:
     async def catch_up(self) -> DispatchReport:
         """Evaluate whatever is pending (left by a crash, or set aside by a busy pass), then
         send what is due: run at daemon start and on every dispatch tick."""
+        if await asyncio.to_thread(waiting_pages, self.archive):
+            self.workers.ensure_started()  # pages left by a crash, or by a stopped crawl
         await self.evaluate()
         return await self.dispatch()
 
@@ -171,7 +210,7 @@ class Service:
         return report
 
     async def stop(self) -> None:
-        await self.worker.stop()
+        await asyncio.gather(self.worker.stop(), self.workers.stop(WORKER_STOP_SECONDS))
 
     async def quiesce(self) -> None:
         """Wait for an evaluation or dispatch under way to commit, so none is cut in half."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,6 @@ from twisted.python.failure import Failure
 from db.config import DedupConfig
 from db.store import known_urls, record_rejected
 from spiders.config import CrawlConfig, SourceConfig
-from spiders.encoding import UndecodablePage, decode_page
 from spiders.extract import EntryHint
 from spiders.failures import describe_failure, failed_url
 from spiders.outcome import PollOutcome
@@ -76,6 +76,7 @@ class PageItem:
     fetched_url: str  # where the page was read, after redirects
     body: bytes
     poll: SourcePoll  # the poll that found it: its outcome counts the result
+    content_type: str | None = None  # the header, for decoding (the worker decodes)
     hint: EntryHint | None = None
     lang_hint: str | None = None
 
@@ -106,6 +107,9 @@ class SourcePoll:
         self.oldest = datetime.now(UTC) - timedelta(days=source.effective_max_age_days(crawl))
         # Requests not yet answered plus items not yet stored; the poll is over at zero.
         self._pending = 0
+        # Names this poll's pages on the work queue, whose workers count them for it.
+        self.poll_id = uuid.uuid4().hex
+        self.queued = 0  # pages this poll put on the work queue
         self._on_settled: Callable[[], None] | None = None
 
     def when_settled(self, callback: Callable[[], None]) -> None:
@@ -289,18 +293,13 @@ class SourcePoll:
                 final=True,
             )
             return
-        try:
-            text = decode_page(response.body, header(response, b"Content-Type"))
-        except UndecodablePage as exc:
-            self._reject(canonical, f"{exc} at {response.url}")
-            return
+        # Decoding, like extraction, is the processing worker's: the reactor only fetches.
         yield PageItem(
             source=self.source.name,
             url=canonical,
             fetched_url=response.url,
-            # Re-encoded so that extraction reads the characters decided here, whatever the
-            # page's own <meta> claims.
-            body=text.encode("utf-8"),
+            body=response.body,
+            content_type=header(response, b"Content-Type"),
             hint=hint,
             lang_hint=self.source.lang,
             poll=self,

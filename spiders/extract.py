@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import py3langid
 import trafilatura
@@ -24,7 +25,14 @@ from db.draft import ArticleDraft
 from spiders.encoding import UndecodablePage, decode_page
 from spiders.urls import canonical_url
 
-__all__ = ["EntryHint", "ExtractionError", "decode_html", "extract"]
+__all__ = [
+    "EntryHint",
+    "ExtractionError",
+    "decode_html",
+    "extract",
+    "hint_data",
+    "hint_from_data",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +67,35 @@ class EntryHint:
     summary: str | None = None
     lang: str | None = None
     keywords: tuple[str, ...] = ()  # the entry's categories or news:keywords
+
+
+def hint_data(hint: EntryHint | None) -> dict[str, Any] | None:
+    """The hint as plain JSON data, for the work queue."""
+    if hint is None:
+        return None
+    published = hint.published.isoformat() if hint.published is not None else None
+    return {
+        "title": hint.title,
+        "published": published,
+        "author": hint.author,
+        "summary": hint.summary,
+        "lang": hint.lang,
+        "keywords": list(hint.keywords),
+    }
+
+
+def hint_from_data(data: dict[str, Any] | None) -> EntryHint | None:
+    if data is None:
+        return None
+    published = data.get("published")
+    return EntryHint(
+        title=data.get("title"),
+        published=datetime.fromisoformat(published) if published else None,
+        author=data.get("author"),
+        summary=data.get("summary"),
+        lang=data.get("lang"),
+        keywords=tuple(data.get("keywords") or ()),
+    )
 
 
 class ExtractionError(Exception):

@@ -25,8 +25,8 @@ def scrapy_settings(crawl: CrawlConfig) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 5,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
-        # The pipeline extracts and stores synchronously, so items gain nothing from running
-        # side by side, while Scrapy starts this many tasks for every response it handles.
+        # The pipeline only queues the page (one item per response), so items gain nothing
+        # from running side by side, while Scrapy starts this many tasks for every response.
         "CONCURRENT_ITEMS": 1,
         # Scrapy parses each new callback's source to warn about `return value` in generators;
         # every poll brings new callbacks, and ruff already checks our code for that.

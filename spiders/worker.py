@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from scrapy import signals
@@ -17,7 +18,9 @@ from scrapy.utils.reactor import install_reactor, is_reactor_installed
 from sqlalchemy import Engine
 
 from db.config import DedupConfig
+from db.queue import poll_open, take_tally
 from db.store import get_validators, record_poll
+from spiders.base import SourcePoll
 from spiders.config import CrawlConfig, SourceConfig
 from spiders.host import PollHostSpider
 from spiders.kinds import poll_for
@@ -37,9 +40,16 @@ def install_asyncio_reactor() -> None:
 
 class CrawlWorker:
     def __init__(
-        self, archive: Engine, crawl: CrawlConfig, dedup: DedupConfig | None = None
+        self,
+        archive: Engine,
+        crawl: CrawlConfig,
+        dedup: DedupConfig | None = None,
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self.archive = archive
+        # Called once a poll has put pages on the work queue: starts the processing workers,
+        # so a daemon whose polls bring nothing never starts them.
+        self.on_queued = on_queued
         self.crawl = crawl
         self.dedup = dedup
         self.runner = AsyncCrawlerRunner(scrapy_settings(crawl))
@@ -75,11 +85,12 @@ class CrawlWorker:
         validators = get_validators(self.archive, source.name)
         try:
             host = await self._host()
-            await host.run(
-                poll_for(source.kind)(
-                    source, self.crawl, self.archive, outcome, validators, self.dedup
-                )
+            poll = poll_for(source.kind)(
+                source, self.crawl, self.archive, outcome, validators, self.dedup
             )
+            await host.run(poll)
+            if poll.queued:
+                await self._processed(poll)
         except Exception as exc:  # a crawl must never take the daemon down with it
             logger.exception("source %s: the crawl itself failed", source.name)
             outcome.error = f"crawl failed: {type(exc).__name__}: {exc}"
@@ -102,6 +113,23 @@ class CrawlWorker:
             logger.warning("source %s (%s): %s", source.name, source.url, warning)
         # The poll's own line (counts, duration) is the scheduler's: scheduler/service.py.
         return outcome
+
+    async def _processed(self, poll: SourcePoll) -> None:
+        """Wait until the processing workers are through the poll's pages, then count them."""
+        if self.on_queued is not None:
+            self.on_queued()
+        wait = 0.02
+        while not self.stopping:
+            if not await asyncio.to_thread(poll_open, self.archive, poll.poll_id):
+                break
+            await asyncio.sleep(wait)
+            wait = min(wait * 1.5, 0.5)
+        tally = await asyncio.to_thread(take_tally, self.archive, poll.poll_id)
+        outcome = poll.outcome
+        outcome.new += tally.new
+        outcome.duplicates += tally.duplicates
+        outcome.known += tally.known
+        outcome.failed_pages += tally.failed
 
     async def stop(self) -> None:
         self.stopping = True

@@ -7,7 +7,8 @@ from typing import Any
 from alembic import context
 from sqlmodel import SQLModel
 
-import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import db.models  # registers the tables on SQLModel.metadata
+import db.queue  # noqa: F401  (the work queue's tables too)
 
 
 def include_object(obj: Any, name: str | None, *_: Any) -> bool:

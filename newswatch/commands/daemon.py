@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -14,9 +15,36 @@ from newswatch.config import ConfigError
 from newswatch.context import Context, pass_context
 
 if TYPE_CHECKING:
+    from newswatch.config import AppConfig
+    from scheduler.processing import WorkerSetup
     from scheduler.service import Service
 
 logger = logging.getLogger(__name__)
+
+
+def worker_setup(
+    config: AppConfig, log_level: str | None = None, log_format: str | None = None
+) -> WorkerSetup | None:
+    """What the processing worker processes are started with; None: `[pipeline] workers = 0`,
+    the crawling process processes the pages itself."""
+    from newswatch.logs import setup_logging
+    from scheduler.processing import WorkerSetup
+
+    if config.pipeline.worker_count() == 0:
+        return None
+    return WorkerSetup(
+        archive_url=config.database.url,
+        crawl=config.crawl,
+        pipeline=config.pipeline,
+        dedup=config.dedup,
+        rules=list(config.rules),
+        groups=dict(config.groups),
+        entities=list(config.entities),
+        snippet_chars=config.alerts.snippet_chars,
+        log_setup=functools.partial(
+            setup_logging, log_level or config.logging.level, log_format or config.logging.format
+        ),
+    )
 
 
 def _service(context: Context) -> Service:
@@ -36,6 +64,8 @@ def _service(context: Context) -> Service:
         config.dedup,
         config.scheduler.health,
         config.database.irrelevant_text_days,
+        config.pipeline,
+        worker_setup(config, context.log_level, context.log_format),
     )
 
 
@@ -67,6 +97,7 @@ def crawl(context: Context, names: Sequence[str]) -> None:
     """One pass in the foreground: poll sources, evaluate rules, send alerts, then exit."""
     from newswatch.progress import progress_bar
     from scheduler.reactor import run_until_complete
+    from scheduler.service import WORKER_STOP_SECONDS, PassReport
 
     config = context.config
     for name in names:
@@ -78,10 +109,15 @@ def crawl(context: Context, names: Sequence[str]) -> None:
     if not chosen:
         raise click.ClickException(f"no enabled sources in {context.path}")
     service = _service(context)
+
+    async def crawl_pass() -> PassReport:
+        try:
+            return await service.run_pass(chosen, lambda outcome: bar.advance(label=outcome.source))
+        finally:
+            await service.workers.stop(WORKER_STOP_SECONDS)
+
     with progress_bar(len(chosen), "polling sources") as bar:
-        report = run_until_complete(
-            lambda: service.run_pass(chosen, lambda outcome: bar.advance(label=outcome.source))
-        )
+        report = run_until_complete(crawl_pass)
     new = sum(o.new for o in report.outcomes)
     dups = sum(o.duplicates for o in report.outcomes)
     failed = report.failed_sources

@@ -30,7 +30,15 @@ def reloaded(context: Context) -> Reloaded:
         if getattr(fresh, section) != getattr(running, section):
             logger.warning("reload: [%s] changed; it takes effect at the next start", section)
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in fresh.sources])
-    return Reloaded(fresh.sources, fresh.ruleset(), fresh.alerts, len(fresh.rules))
+    from newswatch.commands.daemon import worker_setup
+
+    return Reloaded(
+        fresh.sources,
+        fresh.ruleset(),
+        fresh.alerts,
+        len(fresh.rules),
+        worker_setup(fresh, context.log_level, context.log_format),
+    )
 
 
 @click.command()

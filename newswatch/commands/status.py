@@ -10,6 +10,7 @@ from datetime import datetime
 import click
 
 from db.polls import open_issues
+from db.queue import set_aside_pages, waiting_pages
 from db.status import archive_status
 from newswatch.context import Context, pass_context
 from scheduler.pidfile import PidFile
@@ -62,6 +63,12 @@ def status(context: Context) -> None:
         + (f"; oldest due {_when(state.oldest_pending)}" if waiting else "")
     )
     click.echo(f"evaluation: {state.pending_evaluation} of {state.articles} articles pending")
+    set_aside, pages = set_aside_pages(context.archive, limit=10)
+    click.echo(
+        f"work queue: {waiting_pages(context.archive)} fetched pages waiting, {set_aside} set aside"
+    )
+    for page in pages:
+        click.echo(f"  set aside: {page.source} {page.url}: {page.failed_reason}")
     if state.files:
         used = sum(state.files.values())
         free = f", {_size(state.disk_free)} free on its disk" if state.disk_free else ""

@@ -1,5 +1,6 @@
-"""Crash safety: the daemon killed at random moments loses and doubles nothing; SIGTERM and
-SIGINT stop it within 10 s, starting no new work and leaving what was cut short for later."""
+"""Crash safety: the daemon and its processing workers killed at random moments lose and
+double nothing; SIGTERM and SIGINT stop it within 10 s, starting no new work and leaving what
+was cut short for later."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path: Path) -> 
     figures = run_drill(tmp_path, kills=KILLS, seed=14)
     report = "\n".join(figures.lines())
     assert figures.kills == KILLS
+    assert figures.worker_kills >= KILLS // 4, report  # processing workers killed mid-work
     assert figures.entries >= 30, report  # the feeds grew while the daemon was killed
     assert figures.missing == 0 and figures.duplicates == 0, report
     assert figures.expected_alerts > 0, report

@@ -105,6 +105,12 @@ def test_operating_a_running_daemon(tmp_path: Path) -> None:
             write_config(tmp_path, **dict(sections, sources=sources))
             assert run_cli(config, "reload").returncode == 0
             assert _wait(lambda: "/two/0.html" in server.requests(), 60), log.read_text()
+            # The page is processed by a worker after its fetch: the poll's line comes then.
+            two_polled = _wait(
+                lambda: any(line.get("poll", {}).get("source") == "two" for line in _lines(log)),
+                60,
+            )
+            assert two_polled, log.read_text()
 
             copy = tmp_path / "backup.db"
             made = run_cli(config, "backup", str(copy))

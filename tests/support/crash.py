@@ -8,6 +8,8 @@ bench/crash.py (any number of kills, figures printed).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
 import signal
 import subprocess
@@ -117,6 +119,7 @@ class GrowingFeeds:
 @dataclass(frozen=True, slots=True)
 class CrashFigures:
     kills: int
+    worker_kills: int
     entries: int
     archived: int
     missing: int
@@ -134,7 +137,7 @@ class CrashFigures:
 
     def lines(self) -> list[str]:
         return [
-            f"kills: {self.kills}",
+            f"kills: {self.kills} (and {self.worker_kills} of a processing worker)",
             f"entries: {self.entries}, archived {self.archived}, missing {self.missing}, "
             f"duplicates {self.duplicates}",
             f"alerts: expected {self.expected_alerts}, raised {self.alerts}, missing "
@@ -170,6 +173,9 @@ def _config(folder: Path, server: WebServer, smtp_port: int) -> Path:
             {"name": f"feed{feed}", "kind": "feed", "url": server.url(f"/f{feed}.xml")}
             for feed in range(FEEDS)
         ],
+        # Two processing workers, as on this machine by default; a short lease so that a page
+        # whose worker was killed is claimed again well within the catch-up.
+        pipeline={"workers": 2, "lease_seconds": 3.0},
         rules=[{"name": "zeppelins", "query": KEYWORD, "channels": ["email"]}],
         alerts={
             "retry_base_seconds": 1.0,
@@ -188,6 +194,20 @@ def _config(folder: Path, server: WebServer, smtp_port: int) -> Path:
             },
         },
     )
+
+
+def worker_pids(daemon_pid: int) -> list[int]:
+    """The daemon's processing workers (spawned children; not multiprocessing's tracker)."""
+    pids: list[int] = []
+    for task in Path(f"/proc/{daemon_pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue  # ended meanwhile
+            if b"spawn_main" in cmdline:
+                pids.append(int(child))
+    return pids
 
 
 def _started(log: Path, since: int) -> bool:
@@ -235,7 +255,9 @@ class Drill:
             ).scalar_one()
         return bool(archived >= len(expected) and waiting == 0)
 
-    def figures(self, kills: int, shutdown: float, seconds: float) -> CrashFigures:
+    def figures(
+        self, kills: int, worker_kills: int, shutdown: float, seconds: float
+    ) -> CrashFigures:
         expected = self.feeds.entries()
         with self.engine.connect() as conn:
             titles = Counter(t for (t,) in conn.execute(text("SELECT title FROM article")))
@@ -254,6 +276,7 @@ class Drill:
         ids = Counter(str(m["Message-ID"]) for m in self.inbox.messages)
         return CrashFigures(
             kills=kills,
+            worker_kills=worker_kills,
             entries=len(expected),
             archived=sum(1 for title in expected if titles[title]),
             missing=sum(1 for title in expected if not titles[title]),
@@ -275,8 +298,9 @@ class Drill:
 def run_drill(
     folder: Path, kills: int = 20, seed: int = 14, period: float = 1.5, catch_up: float = 60
 ) -> CrashFigures:
-    """Kill the daemon `kills` times at random moments after it started, then let it catch
-    up and stop it with SIGTERM; the figures of the whole drill."""
+    """Kill the daemon `kills` times at random moments after it started (every other time a
+    processing worker of it first, mid-work), then let it catch up and stop it with SIGTERM;
+    the figures of the whole drill."""
     rng = random.Random(seed)
     began = time.monotonic()
     inbox = Inbox()
@@ -286,10 +310,19 @@ def run_drill(
     try:
         feeds = GrowingFeeds(server, period)
         drill = Drill(folder, inbox, feeds, _config(folder, server, smtp.port))
-        for _ in range(kills):
+        worker_kills = 0
+        for round_ in range(kills):
             daemon, _offset = drill.start()
             # From the first polls (fetch, extraction, storage) to evaluation and dispatch.
             time.sleep(rng.uniform(0.1, 2.5))
+            workers = worker_pids(daemon.pid)
+            if round_ % 2 and workers:
+                # A worker dies mid-work; the daemon starts another, and its page is claimed
+                # again once the lease is over.
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(rng.choice(workers), signal.SIGKILL)
+                    worker_kills += 1
+                time.sleep(rng.uniform(0.1, 1.5))
             daemon.send_signal(signal.SIGKILL)
             daemon.wait(timeout=10)
         feeds.freeze()
@@ -305,7 +338,7 @@ def run_drill(
             if daemon.poll() is None:
                 daemon.kill()
                 daemon.wait()
-        return drill.figures(kills, shutdown, time.monotonic() - began)
+        return drill.figures(kills, worker_kills, shutdown, time.monotonic() - began)
     finally:
         server.stop()
         smtp.stop()

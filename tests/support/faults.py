@@ -5,7 +5,8 @@
 Each fault wraps the real function of one stage and raises what a bug (or a dying database)
 would raise, only for URLs that carry its marker (`fault-parser`, `fault-decode`,
 `fault-extract`, `fault-store`); everything else runs as usual. The tests then show that the
-rest of the work was done and that each fault was reported once.
+rest of the work was done and that each fault was reported once. The faults are injected in
+this process, so the config must process pages here (`[pipeline] workers = 0`).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def _decode() -> None:
 
         return decode_page
 
-    _patch("spiders.base", "decode_page", wrap)
+    _patch("scheduler.processing", "decode_page", wrap)
 
 
 def _extract() -> None:
@@ -61,19 +62,19 @@ def _extract() -> None:
 
         return extract
 
-    _patch("spiders.pipelines", "extract", wrap)
+    _patch("scheduler.processing", "extract", wrap)
 
 
 def _store() -> None:
     def wrap(real: Callable[..., Any]) -> Callable[..., Any]:
-        def store_article(engine: Any, draft: Any, dedup: Any = None) -> Any:
+        def store_article(engine: Any, draft: Any, dedup: Any = None, queued: Any = None) -> Any:
             if "fault-store" in draft.url:
                 raise OperationalError("INSERT INTO article", {}, Exception("disk I/O error"))
-            return real(engine, draft, dedup)
+            return real(engine, draft, dedup, queued)
 
         return store_article
 
-    _patch("spiders.pipelines", "store_article", wrap)
+    _patch("scheduler.processing", "store_article", wrap)
 
 
 FAULTS: dict[str, Callable[[], None]] = {
