@@ -58,8 +58,10 @@ class Comparison:
         """Shared features that tell an event (not the places or the weekday most reports of
         a region or a week name): one alone is chance, a date or a figure that happens to
         recur, and so are figures without a name (20 % and 12 in a page about food blogs and
-        one about party politics)."""
-        if not any(feature[0] in "nft" for feature in self.shared_features):
+        one about party politics). Two figures with their units or dates, though, tell an
+        event without a name (a trade total and its growth rate: 240 billion and 26 %)."""
+        named = any(feature[0] in "nft" for feature in self.shared_features)
+        if not named and sum(feature[0] in "qd" for feature in self.shared_features) < 2:
             return 0
         return sum(feature[0] not in "cw" for feature in self.shared_features)
 
