@@ -199,9 +199,6 @@ def load_groups(
             alert = session.get(Alert, delivery.alert_id)
             assert alert is not None
             facts, article = _facts(session, alert, delivery.article_id, snippet_chars)
-            if delivery.article_id != alert.article_id:
-                # A legacy follow-up: its story is that of the alert it was folded into.
-                facts = replace(facts, rule=alert.rule, severity=alert.severity, also=())
             assert article.id is not None
             by_story.setdefault(article.story_id or article.id, []).append((alert, facts, article))
         groups = []

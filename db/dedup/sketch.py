@@ -55,6 +55,10 @@ def day_number(moment: datetime) -> int:
 
 
 _LOW = 0x0FFFFFFF
+# For readers of stored sketches (db/dedup/novelty.py): a feature hash's identity bits, and the
+# weight of each kind code (the top four bits).
+IDENTITY = _LOW
+CODE_WEIGHT = _CODE_WEIGHT
 
 
 def feature_hash(feature: str) -> int:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from newswatch.context import Context, pass_context
+from newswatch.progress import progress_bar
+
+_PER_ARTICLE_LOGGERS = ("alerts.evaluate", "db.store", "db.seeds", "db.dedup")
 
 
 @click.command()
@@ -35,9 +39,20 @@ def evaluate(context: Context, files: Sequence[Path], as_json: bool) -> None:
     try:
         stems = [record.stem for record in load_catalogue(config.seeds.dir)]
         records = read_records(files, stems)
-        replayed = replay(
-            records, config.seeds.dir, config.dedup, config.ruleset(), config.alerts.snippet_chars
-        )
+        # One log line per article is the daemon's record of its work; here it would bury the
+        # table (`--log-level DEBUG` keeps them).
+        if context.log_level != "DEBUG":
+            for name in _PER_ARTICLE_LOGGERS:
+                logging.getLogger(name).setLevel(logging.WARNING)
+        with progress_bar(len(records), "replaying the labelled set") as bar:
+            replayed = replay(
+                records,
+                config.seeds.dir,
+                config.dedup,
+                config.ruleset(),
+                config.alerts.snippet_chars,
+                on_record=bar.advance,
+            )
     except (SeedError, RecordError) as exc:
         raise click.ClickException(str(exc)) from None
     scores = score(records, replayed)

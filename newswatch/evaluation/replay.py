@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,8 +133,10 @@ def replay(
     dedup: DedupConfig,
     rules: RuleSet,
     snippet_chars: int,
+    on_record: Callable[[], None] | None = None,
 ) -> Replay:
-    """Store and evaluate the records one by one in a fresh archive, then read it back."""
+    """Store and evaluate the records one by one in a fresh archive, then read it back;
+    `on_record` is called after each record (a progress bar)."""
     with tempfile.TemporaryDirectory(prefix="newswatch-evaluate-") as folder:
         engine = open_archive(f"sqlite:///{Path(folder) / 'evaluate.db'}")
         try:
@@ -153,6 +155,8 @@ def replay(
                     raise RecordError(record.where, "url", "a seed already has this URL")
                 stored[record.id] = result.article_id
                 evaluate_pending(engine, rules, snippet_chars)
+                if on_record is not None:
+                    on_record()
             outcomes = _read_back(engine)
         finally:
             engine.dispose()

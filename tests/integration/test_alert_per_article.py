@@ -219,3 +219,31 @@ def test_an_article_that_alerts_nowhere_says_why(archive: Engine) -> None:
     assert not records[seed]["alerted"] and not records[copy]["alerted"]
     with Session(archive) as session:
         assert session.exec(select(Delivery)).all() == []
+
+
+def test_a_new_statement_in_a_known_story_is_an_update_the_same_report_a_follow_up(
+    archive: Engine,
+) -> None:
+    first = store(archive, "https://news.example/parts", "Drone engines reach Moscow")
+    again = store(
+        archive,
+        "https://other.example/parts",
+        "Drone engines for Moscow",
+        "Moscow and Shenzhen are named in the customs records.",
+        story_of=first,
+    )
+    statement = store(
+        archive,
+        "https://wire.example/peskov",
+        "Kremlin answers",
+        "Kremlin spokesman Dmitry Peskov told Interfax in Vladivostok on 14 March 2026 that "
+        "Rosoboronexport had paid 312 million yuan to Zhuhai Avionics and Harbin Motor Works, "
+        "and that Sergei Chemezov would meet Liu Wei in Tianjin.",
+        story_of=first,
+    )
+    _evaluate(archive)
+    kinds = {a: (x.kind if (x := _alert(archive, a)) else None) for a in (again, statement)}
+    assert kinds == {again: "followup", statement: "update"}
+    records = _exported(archive)
+    assert "brings evidence of its own" in records[statement]["alert_reason"]
+    assert records[again]["alert_reason"].endswith("nothing new")
