@@ -15,6 +15,12 @@ class DatabaseConfig(BaseModel):
         description="SQLAlchemy URL of the archive: sqlite:///PATH (relative paths are taken "
         "from the config file's folder) or postgresql+psycopg://USER@HOST:PORT/DB.",
     )
+    irrelevant_text_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="drop the text of irrelevant articles after this many days (the row, its "
+        "URL and dedup keys stay); unset: keep every text",
+    )
 
 
 class DedupConfig(BaseModel):

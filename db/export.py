@@ -20,6 +20,7 @@ from typing import IO, Any
 from sqlalchemy import Engine, and_, or_
 from sqlmodel import Session, col, select
 
+from db.engine import reading
 from db.models import ALERTING_KINDS, Alert, Article, Match, Source
 
 FIELDS = [
@@ -112,7 +113,7 @@ def _batches(session: Session, where: ExportFilter) -> Iterator[list[Article]]:
 def iter_records(engine: Engine, where: ExportFilter | None = None) -> Iterator[dict[str, Any]]:
     """The chosen articles (every one, oldest first, by default) as export records, read in
     batches to bound memory."""
-    with Session(engine) as session:
+    with Session(reading(engine)) as session:
         sources = {s.id: s.name for s in session.exec(select(Source))}
         for batch in _batches(session, where or ExportFilter()):
             ids = [a.id for a in batch]

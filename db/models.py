@@ -308,6 +308,50 @@ class DedupSketch(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class PollEvent(SQLModel, table=True):
+    """One poll of a source and how it went; the last POLL_EVENTS_KEPT per source are kept.
+
+    `failure` is the kind of a failed poll (hard: the source is gone or is not what it says;
+    soft: the server answers but refuses or errs; temporary: the network), which source
+    health weighs.
+    """
+
+    __tablename__ = "poll_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    outcome: str  # ok | not_modified | failed
+    failure: str | None = None  # hard | soft | temporary
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    entries: int = 0
+    fetched: int = 0
+    new: int = 0
+    duplicates: int = 0
+    failed_pages: int = 0
+    duration_ms: int = 0
+
+
+class SourceIssue(SQLModel, table=True):
+    """A source health problem the operator is told about once, and told again when it ends.
+
+    Raised (notified_at NULL until the operator channel took the notice), then cleared when
+    the source is well again; the row goes once the "recovered" notice is out.
+    """
+
+    __tablename__ = "source_issue"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    kind: str  # failing | silent | surge | yield
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    raised_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    notified_at: datetime | None = _ts()
+    cleared_at: datetime | None = _ts()
+
+    __table_args__ = (UniqueConstraint("source_id", "kind", name="uq_source_issue_source_kind"),)
+
+
 class Triage(SQLModel, table=True):
     """An analyst's verdict on one alert in the review UI; an alert without a row is new.
 

@@ -6,6 +6,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
+from db.engine import reading
 from db.models import Article
 
 
@@ -30,7 +31,7 @@ def search_articles(engine: Engine, query: str, limit: int = 20) -> list[Article
             "WHERE to_tsvector('simple', title || ' ' || text) @@ q "
             "ORDER BY ts_rank(to_tsvector('simple', title || ' ' || text), q) DESC LIMIT :n"
         )
-    with Session(engine) as session:
+    with Session(reading(engine)) as session:
         try:
             ids = [row[0] for row in session.connection().execute(sql, {"q": query, "n": limit})]
         except DBAPIError as exc:
@@ -53,7 +54,7 @@ def fts_candidates(engine: Engine, expression: str) -> list[int] | None:
         "SELECT rowid FROM article_fts WHERE article_fts MATCH :q "
         "ORDER BY bm25(article_fts, 5.0, 1.0)"
     )
-    with Session(engine) as session:
+    with Session(reading(engine)) as session:
         try:
             return [row[0] for row in session.connection().execute(sql, {"q": expression})]
         except DBAPIError as exc:

@@ -7,16 +7,19 @@ from pathlib import Path
 import click
 
 from newswatch.commands.alerts import alerts
+from newswatch.commands.backup import backup
 from newswatch.commands.check import check
 from newswatch.commands.daemon import crawl, run
 from newswatch.commands.evaluate import evaluate
 from newswatch.commands.export import export
 from newswatch.commands.migrate import migrate
+from newswatch.commands.reload import reload
 from newswatch.commands.rules import rules, search
 from newswatch.commands.seeds import seeds
 from newswatch.commands.serve import serve
 from newswatch.commands.show import show
 from newswatch.commands.sources import sources
+from newswatch.commands.status import status
 from newswatch.config import config_path
 from newswatch.context import Context
 
@@ -35,11 +38,21 @@ from newswatch.context import Context
     default=None,
     help="overrides [logging] level",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="overrides [logging] format: text lines, or one JSON object per line",
+)
 @click.version_option(package_name="newswatch")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None, log_level: str | None) -> None:
+def cli(
+    ctx: click.Context, config_file: Path | None, log_level: str | None, log_format: str | None
+) -> None:
     """Newswatch: collect news on a topic, tell new reporting from known, alert analysts."""
-    ctx.obj = Context(config_path(config_file), log_level.upper() if log_level else None)
+    ctx.obj = Context(
+        config_path(config_file), log_level.upper() if log_level else None, log_format
+    )
 
 
 for command in (
@@ -58,6 +71,9 @@ for command in (
     serve,
 ):
     cli.add_command(command)
+cli.add_command(status)
+cli.add_command(reload)
+cli.add_command(backup)
 
 
 def main() -> None:

@@ -41,6 +41,9 @@ class LoggingConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = Field(
+        default="text", description="text lines, or one JSON object per line"
+    )
 
 
 class WebConfig(BaseModel):
@@ -146,10 +149,14 @@ def _resolve_paths(config: AppConfig, base: Path) -> AppConfig:
         if not db_path.is_absolute():
             database = DatabaseConfig(url=str(url.set(database=str(base / db_path))))
     seeds_dir = config.seeds.dir if config.seeds.dir.is_absolute() else base / config.seeds.dir
+    pid_file = config.scheduler.pid_file
     return config.model_copy(
         update={
             "database": database,
             "seeds": config.seeds.model_copy(update={"dir": seeds_dir}),
+            "scheduler": config.scheduler.model_copy(
+                update={"pid_file": pid_file if pid_file.is_absolute() else base / pid_file}
+            ),
         }
     )
 

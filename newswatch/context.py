@@ -14,9 +14,10 @@ from newswatch.logs import setup_logging
 class Context:
     """Loads config.toml once, on first use, and opens the archive once it is needed."""
 
-    def __init__(self, path: Path, log_level: str | None) -> None:
+    def __init__(self, path: Path, log_level: str | None, log_format: str | None = None) -> None:
         self.path = path
         self.log_level = log_level
+        self.log_format = log_format
         self._config: AppConfig | None = None
         self._archive: Engine | None = None
 
@@ -27,7 +28,10 @@ class Context:
                 self._config = load_config(self.path)
             except ConfigError as exc:
                 raise click.ClickException(str(exc)) from None
-            setup_logging(self.log_level or self._config.logging.level)
+            setup_logging(
+                self.log_level or self._config.logging.level,
+                self.log_format or self._config.logging.format,
+            )
         return self._config
 
     @property

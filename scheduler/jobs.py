@@ -39,7 +39,7 @@ class PollJobs:
         jitter_seconds: int,
     ) -> None:
         self.service = service
-        self.sources = {source.name: source for source in sources}
+        self.sources: dict[str, SourceConfig] = {source.name: source for source in sources}
         self.crawl = crawl
         self.jitter_seconds = jitter_seconds
         self.scheduler: BaseScheduler | None = None
@@ -68,7 +68,9 @@ class PollJobs:
 
     async def poll(self, name: str) -> PollOutcome:
         outcome = await self.service.poll(name)
-        self.pace(self.sources[name], outcome)
+        source = self.sources.get(name)
+        if source is not None:  # not removed by a reload while it was polled
+            self.pace(source, outcome)
         return outcome
 
     def pace(self, source: SourceConfig, outcome: PollOutcome) -> None:

@@ -20,20 +20,26 @@ class Bounds:
     backoff_max: int
 
 
-def backoff_delay(bounds: Bounds, failures: int) -> int:
-    """Exponential backoff: the base interval after one failure, doubling, capped."""
+def backoff_delay(bounds: Bounds, failures: int, start: int | None = None) -> int:
+    """Exponential backoff: `start` (the interval the source was polled at; by default the
+    base) after one failure, doubling, capped."""
+    interval = start or bounds.base
     if failures <= 0:
-        return bounds.base
-    return int(min(bounds.backoff_max, bounds.base * 2 ** (failures - 1)))
+        return interval
+    return int(min(max(bounds.backoff_max, interval), interval * 2 ** (failures - 1)))
+
+
+def _within_adaptive(bounds: Bounds, interval: int) -> int:
+    low = min(bounds.adaptive_min, bounds.base)
+    high = max(bounds.adaptive_max, bounds.base)
+    return min(high, max(low, interval))
 
 
 def adapted_interval(bounds: Bounds, current: int | None, new_items: int) -> int:
     """The next interval of an adaptive source that polled successfully."""
     interval = current or bounds.base
     factor = BUSY_FACTOR if new_items > 0 else QUIET_FACTOR
-    low = min(bounds.adaptive_min, bounds.base)
-    high = max(bounds.adaptive_max, bounds.base)
-    return int(min(high, max(low, round(interval * factor))))
+    return _within_adaptive(bounds, round(interval * factor))
 
 
 def next_delay(
@@ -41,7 +47,10 @@ def next_delay(
 ) -> int:
     """Seconds until the next poll of a source that was just polled."""
     if not ok:
-        return backoff_delay(bounds, failures)
+        # An adaptive source backs off from the interval it had reached: a quiet feed adapted
+        # to 6 h that fails once is not suddenly polled every 15 minutes.
+        start = _within_adaptive(bounds, current) if adaptive and current else None
+        return backoff_delay(bounds, failures, start)
     if adaptive:
         return adapted_interval(bounds, current, new_items)
     return bounds.base

@@ -100,10 +100,7 @@ class CrawlWorker:
         )
         for warning in outcome.warnings:
             logger.warning("source %s (%s): %s", source.name, source.url, warning)
-        if outcome.ok:
-            logger.info("source %s (%s): %s", source.name, source.url, outcome.summary())
-        else:
-            logger.error("source %s (%s): %s", source.name, source.url, outcome.summary())
+        # The poll's own line (counts, duration) is the scheduler's: scheduler/service.py.
         return outcome
 
     async def stop(self) -> None:

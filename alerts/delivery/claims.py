@@ -59,13 +59,13 @@ def due(engine: Engine, now: datetime, after: int) -> list[tuple[int, str]]:
     return [(delivery_id, channel) for delivery_id, channel in rows if delivery_id is not None]
 
 
-def claim(engine: Engine, delivery_id: int, now: datetime) -> int | None:
+def claim(engine: Engine, delivery_id: int, now: datetime, lease: timedelta = LEASE) -> int | None:
     """Take the delivery for this dispatcher; its attempts so far, or None if taken already."""
     with Session(engine) as session:
         result = session.exec(
             update(Delivery)
             .where(col(Delivery.id) == delivery_id, col(Delivery.status) == "pending")
-            .values(status="sending", next_attempt_at=now + LEASE)
+            .values(status="sending", next_attempt_at=now + lease)
         )
         if result.rowcount != 1:
             session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,8 +31,18 @@ INBOX = "inbox"
 class AlertsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
+
     retry_base_seconds: float = Field(default=60.0, gt=0)
     retry_max_seconds: float = Field(default=3600.0, gt=0)
+    lease_seconds: float = Field(
+        default=600.0,
+        ge=1,
+        description="a delivery a dispatcher claimed and did not settle (it died) is sent again "
+        "after this long; keep it above every channel's timeout",
+    )
     snippet_chars: int = Field(default=240, ge=40)
     max_attempts: int = Field(
         default=12, ge=1, description="a delivery that failed this often is marked failed"

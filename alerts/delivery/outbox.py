@@ -159,7 +159,7 @@ class Dispatcher:
     def one(self, delivery_id: int, channel_name: str) -> None:
         if channel_name in self.resting or self.held.get(channel_name, self.clock()) > self.clock():
             return
-        attempts = claim(self.engine, delivery_id, self.clock())
+        attempts = claim(self.engine, delivery_id, self.clock(), self.cfg.lease)
         if attempts is None:
             return  # another dispatcher has it
         try:
@@ -334,7 +334,7 @@ class Dispatcher:
             self.channels,
             self.cfg,
             self.clock,
-            lambda: self.clock() + LEASE,
+            lambda: self.clock() + self.cfg.lease,
             self.retry_at,
             self.report_permanent,
         )

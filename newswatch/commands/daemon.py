@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from newswatch.commands.reload import reloaded
 from newswatch.commands.seeds import import_seeds
 from newswatch.config import ConfigError
 from newswatch.context import Context, pass_context
@@ -27,7 +28,14 @@ def _service(context: Context) -> Service:
     context.open_archive(upgrade=True)
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
     return Service(
-        context.archive, config.crawl, config.sources, config.ruleset(), config.alerts, config.dedup
+        context.archive,
+        config.crawl,
+        config.sources,
+        config.ruleset(),
+        config.alerts,
+        config.dedup,
+        config.scheduler.health,
+        config.database.irrelevant_text_days,
     )
 
 
@@ -43,7 +51,13 @@ def run(context: Context) -> None:
         import_seeds(context)
     if not config.sources:
         logger.warning("no [[sources]] in %s: nothing to poll", context.path)
-    run_daemon(_service(context), config.sources, config.crawl, config.scheduler)
+    run_daemon(
+        _service(context),
+        config.sources,
+        config.crawl,
+        config.scheduler,
+        lambda: reloaded(context),
+    )
 
 
 @click.command()

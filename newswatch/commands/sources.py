@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import click
 
 from db.models import RejectedPage, Source
-from newswatch.config import AppConfig
+from newswatch.config import AppConfig, ConfigError
 from newswatch.context import Context, pass_context
 from spiders.check import CheckResult
 from spiders.config import interval_seconds
@@ -62,6 +62,44 @@ def print_check_results(results: Sequence[CheckResult]) -> None:
     click.echo(f"{len(results) - failed} of {len(results)} sources readable", err=True)
 
 
+def print_source_detail(config: AppConfig, state: Source, context: Context) -> None:
+    """One source: its state, open health issues and its last polls, newest first."""
+    from db.polls import open_issues, poll_events
+
+    click.echo(f"{state.name}  {state.kind}  {state.url}")
+    click.echo(
+        f"schedule {_schedule(config, state.name, state)}; last run {_when(state.last_run_at)}; "
+        f"last ok {_when(state.last_success_at)}; {state.consecutive_failures} failures in a row"
+    )
+    for _name, issue in open_issues(context.archive, state.name):
+        settled = "recovered, notice pending" if issue.cleared_at else "open"
+        click.echo(
+            f"health: {issue.kind} ({settled}) since {_when(issue.raised_at)}: {issue.detail}"
+        )
+    events = poll_events(context.archive, state.name)
+    click.echo(f"last {len(events)} polls:")
+    rows = [("WHEN", "OUTCOME", "ENTRIES", "FETCHED", "NEW", "DUPS", "FAILED", "SECONDS", "ERROR")]
+    for event in events:
+        outcome = f"failed ({event.failure})" if event.outcome == "failed" else event.outcome
+        rows.append(
+            (
+                event.at.strftime("%Y-%m-%d %H:%M:%S"),
+                outcome,
+                str(event.entries),
+                str(event.fetched),
+                str(event.new),
+                str(event.duplicates),
+                str(event.failed_pages),
+                f"{event.duration_ms / 1000:.2f}",
+                event.error or "",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  " + "  ".join([*cells, row[-1]]).rstrip())
+
+
 def print_given_up(pages: Sequence[tuple[RejectedPage, str | None]]) -> None:
     for page, source in pages:
         click.echo(
@@ -76,6 +114,7 @@ def print_given_up(pages: Sequence[tuple[RejectedPage, str | None]]) -> None:
 
 
 @click.command()
+@click.argument("name", required=False)
 @click.option("--check", is_flag=True, help="fetch each source's URL once and report what is there")
 @click.option("--given-up", is_flag=True, help="list the pages given up after holding no article")
 @click.option(
@@ -88,8 +127,11 @@ def print_given_up(pages: Sequence[tuple[RejectedPage, str | None]]) -> None:
     help="fetch the pages given up (or the one at URL) again when a source next lists them",
 )
 @pass_context
-def sources(context: Context, check: bool, given_up: bool, clear: str | None) -> None:
-    """The configured sources and their crawl state (with --check: are the URLs readable?)."""
+def sources(
+    context: Context, name: str | None, check: bool, given_up: bool, clear: str | None
+) -> None:
+    """The configured sources and their crawl state (with --check: are the URLs readable?);
+    with NAME, one source's state, health and last 30 polls."""
     config = context.config
     if check:
         from newswatch.progress import progress_bar
@@ -114,6 +156,17 @@ def sources(context: Context, check: bool, given_up: bool, clear: str | None) ->
         print_given_up(given_up_pages(context.archive))
         return
     sync_sources(context.archive, [(s.name, s.kind, s.url) for s in config.sources])
+    if name is not None:
+        from db.store import get_source
+
+        try:
+            config.source(name)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        state = get_source(context.archive, name)
+        assert state is not None, "synced above"
+        print_source_detail(config, state, context)
+        return
     print_source_table(config, list_sources(context.archive))
     count = len(given_up_pages(context.archive))
     if count:

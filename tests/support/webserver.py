@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,12 @@ class _Server(ThreadingHTTPServer):
     routes: dict[str, Route]
     log: list[str]
     lock: threading.Lock
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hung up (a daemon killed mid-request) is no server error worth a
+        # traceback on stderr; anything else is.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):

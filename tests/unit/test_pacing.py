@@ -35,8 +35,20 @@ def test_failures_back_off_exponentially_to_a_cap() -> None:
     delays = [backoff_delay(B, n) for n in range(1, 10)]
     assert delays[:5] == [900, 1800, 3600, 7200, 14400]
     assert delays[-1] == 86400
-    # A failing source is backed off whatever its adaptive state.
-    assert next_delay(B, adaptive=True, current=300, ok=False, new_items=0, failures=3) == 3600
+    # A non-adaptive source backs off from its schedule.
+    assert next_delay(B, adaptive=False, current=None, ok=False, new_items=0, failures=3) == 3600
+
+
+def test_backoff_starts_from_the_adapted_interval() -> None:
+    # A quiet feed adapted to 6 h that fails is polled after 6 h, then 12 h, then the cap;
+    # it is not polled every 15 minutes (the base) as soon as it fails once.
+    delays = [
+        next_delay(B, adaptive=True, current=21600, ok=False, new_items=0, failures=n)
+        for n in (1, 2, 3)
+    ]
+    assert delays == [21600, 43200, 86400]
+    # A busy feed adapted to 5 min backs off from there.
+    assert next_delay(B, adaptive=True, current=300, ok=False, new_items=0, failures=3) == 1200
 
 
 @given(

@@ -70,11 +70,12 @@ def test_one_job_per_enabled_source_and_a_dispatcher(tmp_path: Path) -> None:
     finally:
         loop.close()
         engine.dispose()
-    assert set(jobs) == {"poll:a", "poll:b", "dispatch"}
+    assert set(jobs) == {"poll:a", "poll:b", "dispatch", "maintenance"}
     assert jobs["poll:a"].trigger.interval == timedelta(minutes=30)
     assert jobs["poll:b"].trigger.interval == timedelta(hours=2)
     assert jobs["poll:a"].args == ("a",)
     assert jobs["dispatch"].trigger.interval == timedelta(minutes=1)
+    assert jobs["maintenance"].trigger.interval == timedelta(days=1)
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce is True
         assert job.misfire_grace_time == 300
