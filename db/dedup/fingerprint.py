@@ -37,22 +37,6 @@ _MONTHS = {
     11: ("november", "nov", "novembre"),
     12: ("december", "dec", "dezember", "decembre", "dez"),
 }
-# Russian and Ukrainian months as a date names them (24 февраля, 24 лютого), folded (й -> и).
-_CYRILLIC_MONTHS = {
-    1: ("января", "январь", "січня", "січень"),
-    2: ("февраля", "февраль", "лютого", "лютий"),
-    3: ("марта", "март", "березня", "березень"),
-    4: ("апреля", "апрель", "квітня", "квітень"),
-    5: ("мая", "маи", "травня", "травень"),
-    6: ("июня", "июнь", "червня", "червень"),
-    7: ("июля", "июль", "липня", "липень"),
-    8: ("августа", "август", "серпня", "серпень"),
-    9: ("сентября", "сентябрь", "вересня", "вересень"),
-    10: ("октября", "октябрь", "жовтня", "жовтень"),
-    11: ("ноября", "ноябрь", "листопада", "листопад"),
-    12: ("декабря", "декабрь", "грудня", "грудень"),
-}
-_MONTHS = {n: (*names, *_CYRILLIC_MONTHS[n]) for n, names in _MONTHS.items()}
 _MONTH = {name: number for number, names in _MONTHS.items() for name in names}
 _WEEKDAYS = {
     "mon": ("monday", "montag", "maandag", "lundi"),
@@ -63,18 +47,6 @@ _WEEKDAYS = {
     "sat": ("saturday", "samstag", "zaterdag", "samedi", "sonnabend"),
     "sun": ("sunday", "sonntag", "zondag", "dimanche"),
 }
-# Russian and Ukrainian weekdays, folded, as named and after "в"/"у" (в среду, у п'ятницю:
-# the apostrophe splits the word).
-_CYRILLIC_WEEKDAYS = {
-    "mon": ("понедельник", "понедельника", "понеділок", "понеділка"),
-    "tue": ("вторник", "вторника", "вівторок", "вівторка"),
-    "wed": ("среда", "среду", "середа", "середу"),
-    "thu": ("четверг", "четверга", "четвер", "четверга"),
-    "fri": ("пятница", "пятницу", "ятниця", "ятницю"),
-    "sat": ("суббота", "субботу", "субота", "суботу"),
-    "sun": ("воскресенье", "неділя", "неділю"),
-}
-_WEEKDAYS = {day: (*names, *_CYRILLIC_WEEKDAYS[day]) for day, names in _WEEKDAYS.items()}
 _WEEKDAY = {name: day for day, names in _WEEKDAYS.items() for name in names}
 _CALENDAR = {name: True for name in (*_MONTH, *_WEEKDAY) if len(name) > 3}
 _MONTH_WORDS = "|".join(sorted(_MONTH, key=len, reverse=True))
@@ -107,27 +79,15 @@ _SCALE = {
     "biljoen": 10**12,
     "billionen": 10**12,
     "trillion": 10**12,
-    # Russian and Ukrainian (folded), by stem: the case ending follows the number.
-    "тыс": 10**3,
-    "тис": 10**3,
-    "млн": 10**6,
-    "миллион": 10**6,
-    "мільион": 10**6,
-    "млрд": 10**9,
-    "миллиард": 10**9,
-    "мільярд": 10**9,
-    "трлн": 10**12,
 }
-_CYRILLIC_SCALE = r"|тыс\w*|тис\w*|млн|млрд|трлн|миллион\w*|мільион\w*|миллиард\w*|мільярд\w*"
-_CYRILLIC_PERCENT = r"|процент\w*|відсот\w*"
 _PERCENT = ("percent", "per cent", "prozent", "procent", "pour cent", "pourcent", "%")
 # A number, German/Dutch/French or English separators, then an optional scale and unit.
 _NUMBER = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+|\d+)(?:[.,](\d+))?(?![\w])"
-    r"(?:\s*(%|percent|per cent|prozent|procent|pour cent|pourcent" + _CYRILLIC_PERCENT + "))?"
+    r"(?:\s*(%|percent|per cent|prozent|procent|pour cent|pourcent))?"
     r"(?:\s*(thousand|tausend|duizend|mille|millions?|millionen|miljoen|mio|mln|milliarden?"
-    r"|milliards?|miljard|mrd|bn|billionen|billions?|biljoen|trillion" + _CYRILLIC_SCALE + r")\b)?"
-    r"(?:\s*(%|percent|per cent|prozent|procent|pour cent|pourcent" + _CYRILLIC_PERCENT + "))?",
+    r"|milliards?|miljard|mrd|bn|billionen|billions?|biljoen|trillion)\b)?"
+    r"(?:\s*(%|percent|per cent|prozent|procent|pour cent|pourcent))?",
 )
 _QUOTED = re.compile(r"[\"“„«‚‘']\s*([^\"“”„«»‚‘’']{3,60}?)\s*[\"”“»’‘']")
 
@@ -181,14 +141,7 @@ def _quantity(match: re.Match[str], lang: str | None) -> str | None:
     percent = (unit_before or unit_after) is not None
     multiplier = 1
     if scale:
-        multiplier = _SCALE.get(scale) or next(
-            (
-                value
-                for stem, value in _SCALE.items()
-                if not stem.isascii() and scale.startswith(stem)
-            ),
-            1,
-        )
+        multiplier = _SCALE.get(scale, 1)
         if scale.startswith("billion") and lang in {"de", "nl", "fr"}:
             multiplier = 10**12  # the long scale: German Billion is a million million
     value = float(f"{digits}.{fraction}") if fraction else float(digits)

@@ -99,11 +99,6 @@ def test_a_quote_or_paragraph_is_not_furniture() -> None:
         (["12,000 workers", "12.000 Arbeiter", "12 000 ouvriers"], None, "q:12000"),
         (["on 24 February", "am 24. Februar", "op 24 februari", "le 24 février"], None, "d:02-24"),
         (["on February 24, 2023"], "en", "d:02-24"),
-        (["на 26 процентов", "на 26 відсотків", "26 %"], None, "q:26%"),
-        (["240 миллиардов долларов", "240 мільярдів доларів", "240 млрд"], None, "q:240000000000"),
-        (["13 тысяч солдат", "13 тисяч солдатів", "13.000 Soldaten"], None, "q:13000"),
-        (["24 февраля", "24 лютого"], None, "d:02-24"),
-        (["в среду", "у середу", "on Wednesday"], None, "w:wed"),
     ],
 )
 def test_numbers_and_dates_are_normalised_across_languages(
