@@ -277,6 +277,11 @@ def _german_nouns(words: list[re.Match[str]]) -> set[str]:
             if index - back < 0:
                 break
             previous = words[index - back].group(0)
+            # A unit after a figure ("240 Milliarden Dollar", "38 Milliarden Kubikmeter").
+            before = words[index - back - 1].group(0) if index - back else ""
+            if previous.isdigit() or (previous.lower() in _SCALE and before.isdigit()):
+                nouns.add(word)
+                break
             if previous.lower() in _DETERMINERS:
                 nouns.add(word)
                 break

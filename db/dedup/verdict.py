@@ -58,15 +58,27 @@ class Comparison:
         """Shared features that tell an event (not the places or the weekday most reports of
         a region or a week name): one alone is chance, a date or a figure that happens to
         recur, and so are figures without a name (20 % and 12 in a page about food blogs and
-        one about party politics)."""
-        if not any(feature[0] in "nft" for feature in self.shared_features):
+        one about party politics). Two figures with their units or dates, though, tell an
+        event without a name (a trade total and its growth rate: 240 billion and 26 %)."""
+        if not self.named and sum(feature[0] in "qd" for feature in self.shared_features) < 2:
             return 0
         return sum(feature[0] not in "cw" for feature in self.shared_features)
+
+    @property
+    def named(self) -> bool:
+        """A name is shared: what a copy needs. Figures alone may join a story, but a later
+        report repeats last year's totals as background (the record trade, then a weaker
+        January): without a name, they cannot tell a copy from the next development."""
+        return any(feature[0] in "nft" for feature in self.shared_features)
 
     def method(self, config: DedupConfig) -> str | None:
         if self.near >= config.near_threshold:
             return "near"
-        if self.days_apart > config.window_days or self.evidence < _LEAST_EVIDENCE:
+        if (
+            self.days_apart > config.window_days
+            or self.evidence < _LEAST_EVIDENCE
+            or not self.named
+        ):
             return None
         threshold = config.cross_lingual_threshold
         if not self.central:

@@ -18,6 +18,7 @@ prints the table and every miss.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -36,10 +37,15 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECOND_TOPIC = ROOT / "tests" / "data" / "topics" / "rhine_spill"
+DEVSET_DIR = ROOT / "tests" / "data" / "devset"
+# Short reports of the topic set (tests/data/devset/topic.jsonl) in the story of the report
+# they are labelled with, every record stored in file order, with the same-cycle hard
+# negatives of dedup_cycle.jsonl after them (December 2026).
+SHORT_SAME_EVENT_IN_STORY = 18 / 128  # 17 / 127 before round 2 (en-live-kirby relabelled since)
 
 # Measured on the development set, each page about a seed judged alone (December 2026).
 SEED_COPIES_LINKED = 60 / 78  # the goal: 0.95 (teasers and live-blog entries miss)
-SAME_EVENT_IN_STORY = 67 / 76  # goal 0.75
+SAME_EVENT_IN_STORY = 68 / 76  # goal 0.75
 NEW_DEVELOPMENTS_DUPLICATE = 1 / 22  # goal 0.02: one same-cycle report (the Rome meeting)
 NEW_DEVELOPMENT_COPIES_DUPLICATE = 3 / 129  # with the pages made of them and of our stories
 FALSE_LINKS_AMONG_OTHERS = 1  # of 151
@@ -169,6 +175,28 @@ def test_the_topic_names_are_what_links_the_second_topics_translation(tmp_path: 
         engine.dispose()
     with_names = {"rs-nl-translation"}
     assert not all(r.hit for r in report.results if r.record.id in with_names)
+
+
+def test_short_reports_and_same_cycle_figures(tmp_path: Path) -> None:
+    # A later report that repeats last year's totals as background (a record 240 billion,
+    # up 26 %) joins that story but is no copy of it; a short German report of it joins it.
+    raws = [
+        json.loads(line)
+        for name in ("topic.jsonl", "dedup_cycle.jsonl")
+        for line in (DEVSET_DIR / name).read_text(encoding="utf-8").splitlines()
+    ]
+    engine = open_archive(f"sqlite:///{tmp_path / 'archive.db'}")
+    try:
+        report = evaluate_devset(engine, records=parse_records(raws, "topic"), stream=True)
+    finally:
+        engine.dispose()
+    written = {r.record.id: r for r in report.results}
+    assert not written["cyc-en-trade-january"].duplicate, explain(report)
+    assert written["cyc-de-handel-januar"].hit, explain(report)
+    assert not written["cyc-nl-blinken-later"].duplicate, explain(report)
+    assert not written["cyc-en-tariffs-talks"].duplicate, explain(report)
+    same = [r for r in report.results if r.record.dup_kind == "same-story"]
+    assert sum(r.hit for r in same) / len(same) >= SHORT_SAME_EVENT_IN_STORY, explain(report)
 
 
 @pytest.mark.corpus

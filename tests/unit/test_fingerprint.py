@@ -113,6 +113,12 @@ def test_the_german_billion_is_a_million_million() -> None:
     assert "q:2000000000" in features("It is about 2 billion euros.", "en")
 
 
+def test_a_german_unit_after_a_figure_is_no_name() -> None:
+    found = features("Der Handel stieg um 26 Prozent auf 240 Milliarden Dollar.", "de")
+    assert "q:240000000000" in found
+    assert not any(f.endswith((":dolar", ":miliarden", ":milliarden")) for f in found)
+
+
 def test_names_ignore_ordinary_capitalised_words() -> None:
     text = (
         "Officials said Antony Blinken met Wang Yi in Munich. The officials added that "
