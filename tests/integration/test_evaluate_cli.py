@@ -14,7 +14,9 @@ from tests.support.configs import ROOT, shipped_rules, shipped_vocabulary, write
 from tests.support.devset_eval import shipped_dedup
 
 SMALL = ROOT / "tests" / "data" / "evaluate" / "small.jsonl"
-# The shipped rules name this channel; nothing here may be sent, so it leads nowhere.
+# The shipped rules alert the built-in inbox only, which has no outbox rows; here they alert
+# this email channel too, so messages per channel can be counted. Nothing may be sent: it
+# leads nowhere.
 NOWHERE = {
     "kind": "email",
     "host": "127.0.0.1",
@@ -28,7 +30,10 @@ NOWHERE = {
 def _config(tmp_path: Path) -> Path:
     return write_config(
         tmp_path,
-        rules=shipped_rules(),
+        rules=[
+            {**rule, "channels": [*rule["channels"], "email"] if rule["channels"] else []}
+            for rule in shipped_rules()
+        ],
         alerts={"channels": {"email": NOWHERE}},
         dedup=shipped_dedup().model_dump(),  # the shipped thresholds and the topic's names
         **shipped_vocabulary(),

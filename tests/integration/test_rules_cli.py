@@ -40,7 +40,7 @@ def _shipped(tmp_path: Path, **sections: object) -> Path:
 def test_rules_check_accepts_the_shipped_rules(tmp_path: Path) -> None:
     result = run_cli(ROOT / "config.toml", "rules", "check")
     assert result.returncode == 0, result.stderr
-    assert "lethal_aid: severity high, email" in result.stdout
+    assert "lethal_aid: severity high, inbox" in result.stdout
     assert ": 9 rules, " in result.stderr and "entities" in result.stderr
     assert result.stderr.rstrip().endswith("OK") or "groups no rule uses" in result.stderr
 
